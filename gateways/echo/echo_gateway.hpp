@@ -1,0 +1,4 @@
+#pragma once
+namespace junction::gateways::echo {
+void register_echo_gateway();
+}

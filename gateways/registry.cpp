@@ -1,0 +1,7 @@
+#include "gateways/registry.hpp"
+
+#include "gateways/echo/echo_gateway.hpp"
+
+namespace junction::gateways {
+void register_all() { echo::register_echo_gateway(); }
+}  // namespace junction::gateways
