@@ -99,6 +99,10 @@ class GatewayContext {
   // Durable XMPP->legacy sending: the entry is stored, then `sender` (set once by the
   // gateway) is called with retries and exponential backoff on transient outcomes.
   virtual void set_legacy_sender(LegacySender sender) = 0;
+  // Called once when an entry fails for good (a permanent outcome, or transient ones until
+  // the retry limit): the gateway tells the user, with `reason`.
+  virtual void set_legacy_failure_handler(
+      std::function<void(const store::OutboxEntry&, const std::string& reason)> handler) = 0;
   virtual Result<store::EnqueueResult> queue_to_legacy(store::OutboxEntry entry) = 0;
 
   // Runs `work` on a worker thread and `done` with its result back on the loop.

@@ -27,9 +27,18 @@ class Element {
   Element& set_attr(std::string name, std::string value);  // replaces an existing value
   void remove_attr(std::string_view name);
   const std::vector<std::pair<std::string, std::string>>& attrs() const { return attrs_; }
+  // Appends without looking for an existing value: for readers that have already rejected
+  // duplicates (the stream parser), so many attributes don't cost quadratic time.
+  Element& append_attr(std::string name, std::string value) {
+    attrs_.emplace_back(std::move(name), std::move(value));
+    return *this;
+  }
 
   // Children. `xmlns` empty means "any namespace". The Element& returned by add_* stays
-  // valid only until the next child is added.
+  // valid only until the next child is added. A child added with an empty namespace (and
+  // its descendants with none) takes this element's namespace, so a hand-built
+  // <message><body/> compares equal to a parsed one; the serialiser likewise treats an
+  // empty namespace as "the parent's".
   Element& add_child(Element child);
   Element& add_child(std::string name, std::string xmlns = {});
   const Element* child(std::string_view name, std::string_view xmlns = {}) const;

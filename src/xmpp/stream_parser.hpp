@@ -11,6 +11,17 @@
 // Limits::max_stanza_bytes, or nested deeper than Limits::max_depth, gives "policy-violation".
 // Reparse deferral (Expat >= 2.6, backported to Debian's 2.5.0) is disabled so a stanza is
 // never held back after its last byte arrived.
+//
+// Callbacks may call reset(), feed() or even destroy the parser:
+//  - reset() from a callback takes effect when the callback returns; the bytes after the
+//    event that triggered it (the rest of the current feed) start the new stream. From
+//    on_error, the rest of the current feed is dropped.
+//  - feed() from a callback queues the bytes after those of the current feed.
+//  - destroying the parser from a callback is safe; feed() then returns false.
+// An exception thrown by a callback leaves the parser failed (no on_error) and propagates
+// out of feed(). Elements in no namespace take their parent's (see Element::add_child);
+// on_stream_open also gets the root's default namespace as an "xmlns" attribute, and
+// namespaced attributes other than xml:* are dropped. After on_stream_close, input is ignored.
 #include "xmpp/element.hpp"
 
 #include <cstddef>

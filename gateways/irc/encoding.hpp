@@ -1,0 +1,35 @@
+#pragma once
+// Turning raw IRC bytes into text that is both valid UTF-8 and allowed in XML 1.0, so every
+// stanza built from it is well-formed whatever the network sends.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace junction::irc {
+
+/// The legacy charset assumed, per network, for bytes that are not UTF-8.
+enum class Fallback { cp1252, latin1 };
+
+/// "cp1252"/"windows-1252" or "latin1"/"iso-8859-1" (case-insensitive) from the config.
+std::optional<Fallback> parse_fallback(std::string_view name);
+
+/// Decodes raw bytes: well-formed UTF-8 sequences pass through and each byte that is not part
+/// of one is decoded with the fallback charset (so a line mixing a UTF-8 nick and latin-1
+/// text still reads right). Then applies xml_safe().
+std::string to_utf8(std::string_view raw, Fallback fallback = Fallback::cp1252);
+
+/// True when the bytes are well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF).
+bool is_valid_utf8(std::string_view s);
+
+/// Length of the well-formed UTF-8 sequence at the start of s, or 0 when there is none.
+std::size_t utf8_sequence_length(std::string_view s);
+
+/// Makes valid UTF-8 acceptable to XML 1.0: C0 controls other than TAB, LF and CR are
+/// removed (on IRC they are formatting leftovers, not text) and U+FFFE/U+FFFF become U+FFFD.
+std::string xml_safe(std::string_view utf8);
+
+/// Appends the UTF-8 encoding of a code point.
+void append_utf8(std::string& out, char32_t cp);
+
+}  // namespace junction::irc
