@@ -67,6 +67,9 @@ double measure(const char* name, const Op& op, int threads, int ops, int group) 
     std::fprintf(stderr, "%s\n", store.error().message.c_str());
     std::exit(1);
   }
+  // STORE_BENCH_PRAGMA="PRAGMA ..." tries a setting without a rebuild.
+  if (const char* pragma = std::getenv("STORE_BENCH_PRAGMA"))
+    (void)(*store)->with_database([&](Database& db) { return db.exec(pragma); });
   std::atomic<int> errors{0};
   auto start = std::chrono::steady_clock::now();
   std::vector<std::thread> workers;
@@ -109,6 +112,7 @@ int main(int argc, char** argv) {
     measure("dedupe remember", dedupe_op, threads, ops, 1);
     measure("webhook (remember + enqueue)", webhook_op, threads, ops, 1);
   }
+  for (int threads : {1, 2}) measure("webhook (remember + enqueue)", webhook_op, threads, ops, 10);
   for (int threads : {1, 2}) {
     measure("outbox enqueue + mark done", outbox_op, threads, ops, 100);
     measure("dedupe remember", dedupe_op, threads, ops, 100);

@@ -19,17 +19,17 @@ namespace junction::net {
 
 struct HttpClientRequest {
   std::string method = "GET";
-  std::string url;
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;
-  std::string basic_user, basic_password;  // Basic auth when basic_user is not empty
+  std::string url{};
+  std::vector<std::pair<std::string, std::string>> headers{};
+  std::string body{};
+  std::string basic_user{}, basic_password{};  // Basic auth when basic_user is not empty
   std::chrono::milliseconds timeout{15000};  // whole transfer, connect included
 };
 
 struct HttpClientResponse {
   int status = 0;
-  std::multimap<std::string, std::string> headers;  // names lower-cased
-  std::string body;
+  std::multimap<std::string, std::string> headers{};  // names lower-cased
+  std::string body{};
 
   std::string header(const std::string& lower_name) const;  // first value or ""
 };

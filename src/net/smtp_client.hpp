@@ -14,19 +14,19 @@
 namespace junction::net {
 
 struct SmtpSubmission {
-  std::string url;  // smtp://host:port or smtps://host:port; a path becomes the EHLO name
-  std::string user, password;  // AUTH when user is not empty
+  std::string url{};  // smtp://host:port or smtps://host:port; a path becomes the EHLO name
+  std::string user{}, password{};  // AUTH when user is not empty
   bool starttls = false;       // require STARTTLS (CURLUSESSL_ALL) on smtp://
   bool verify_peer = true;     // certificate and host name checks
-  std::string mail_from;       // bare address; curl adds the angle brackets
-  std::vector<std::string> rcpt_to;
-  std::string message;  // full RFC 5322 text with CRLF line ends; dot-stuffing is done here
+  std::string mail_from{};     // bare address; curl adds the angle brackets
+  std::vector<std::string> rcpt_to{};
+  std::string message{};  // full RFC 5322 text with CRLF line ends; dot-stuffing is done here
   std::chrono::milliseconds timeout{60'000};
 };
 
 struct SmtpResult {
   int code = 0;       // the server's last reply code (250 on success)
-  std::string reply;  // its last reply line, e.g. "250 2.0.0 Ok: queued as 4F2A"
+  std::string reply{};  // its last reply line, e.g. "250 2.0.0 Ok: queued as 4F2A"
 };
 
 enum class SmtpFailure {

@@ -66,7 +66,15 @@ class ComponentConnection::Impl : public std::enable_shared_from_this<Impl>,
   const ComponentSession& session() const { return session_; }
 
   void stop(std::function<void()> done) {
-    stop_done_ = std::move(done);
+    // A second stop() while the first is closing must not lose the first caller's `done`.
+    if (stop_done_ && done) {
+      stop_done_ = [first = std::move(stop_done_), second = std::move(done)] {
+        first();
+        second();
+      };
+    } else if (done) {
+      stop_done_ = std::move(done);
+    }
     session_.stop();
   }
 

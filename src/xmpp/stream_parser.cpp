@@ -280,10 +280,11 @@ struct StreamParser::Impl {
     self(user).fail("restricted-xml", "entity reference");
   }
 
-  // Expat lets a byte order mark override the encoding we force; RFC 6120 allows only UTF-8.
-  bool utf16_bom(std::string_view next) {
+  // Expat's autodetection (a byte order mark, or "<" next to a NUL) overrides the encoding
+  // we force; RFC 6120 allows only UTF-8, in which a NUL is never legal.
+  bool not_utf8(std::string_view next) {
     head.append(next.substr(0, 2 - head.size()));
-    return head == "\xFE\xFF" || head == "\xFF\xFE";
+    return head == "\xFE\xFF" || head == "\xFF\xFE" || head.find('\0') != std::string::npos;
   }
 
   // Feeds `bytes` in pieces small enough that the current stanza plus whatever Expat holds
@@ -294,8 +295,8 @@ struct StreamParser::Impl {
       std::uint64_t room = limits.max_stanza_bytes > pending ? limits.max_stanza_bytes - pending : 0;
       std::size_t piece = static_cast<std::size_t>(std::min<std::uint64_t>({rest.size(), room + 1, kMaxPiece}));
       std::uint64_t base = fed;
-      if (base < 2 && utf16_bom(rest.substr(0, piece))) {
-        fail("unsupported-encoding", "UTF-16 byte order mark; streams are UTF-8");
+      if (base < 2 && not_utf8(rest.substr(0, piece))) {
+        fail("unsupported-encoding", "UTF-16 or UTF-32 input; streams are UTF-8");
         return;
       }
       fed += piece;
