@@ -8,7 +8,7 @@
 #   scripts/demo.sh logs     follow both logs
 #
 # Ports: XMPP clients 127.0.0.1:5222, components 127.0.0.1:5347, Junction HTTP 127.0.0.1:8480
-# (override with C2S_PORT, COMPONENT_PORT, HTTP_PORT).
+# (override with C2S_PORT, COMPONENT_PORT, HTTP_PORT). JUNCTION_BIN runs that binary unbuilt.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
@@ -18,7 +18,7 @@ C2S_PORT=${C2S_PORT:-5222}
 COMPONENT_PORT=${COMPONENT_PORT:-5347}
 HTTP_PORT=${HTTP_PORT:-8480}
 SECRET_FILE=$DEMO/component-secret
-JUNCTION=$ROOT/build/src/junction
+JUNCTION=${JUNCTION_BIN:-$ROOT/build/src/junction}
 USERS=(alice bob)
 PASSWORD=demo
 
@@ -154,9 +154,11 @@ cmd_start() {
   say "installing packages (skipped when present)"
   bash "$ROOT/scripts/setup.sh"
 
-  say "building junction"
-  cmake -S "$ROOT" -B "$ROOT/build" -G Ninja >/dev/null
-  cmake --build "$ROOT/build" -j "${JOBS:-2}" --target junction
+  if [[ -z ${JUNCTION_BIN:-} ]]; then
+    say "building junction"
+    cmake -S "$ROOT" -B "$ROOT/build" -G Ninja >/dev/null
+    cmake --build "$ROOT/build" -j "${JOBS:-2}" --target junction
+  fi
 
   cmd_stop
   for port in "$C2S_PORT" "$COMPONENT_PORT" "$HTTP_PORT"; do

@@ -1,7 +1,5 @@
 #include "ctcp.hpp"
 
-#include <fmt/format.h>
-
 #include <ctime>
 
 namespace junction::irc {

@@ -49,7 +49,7 @@ Result<ProviderRequest> KannelProvider::build_send(const OutboundSms& sms) const
   if (auto smsc = settings_.get("smsc"); !smsc.empty()) query.emplace_back("smsc", smsc);
   ProviderRequest request;
   request.method = "GET";
-  // Kannel's CGI decoding treats '+' as a space only in some versions; %20 is read by all.
+  // Spaces as %20 rather than '+': a query string, not a form body, whatever decodes it.
   std::string encoded;
   for (const auto& [name, value] : query) {
     if (!encoded.empty()) encoded += '&';

@@ -154,8 +154,12 @@ void Runtime::shutdown() {
 
 void Runtime::reload(std::function<void(std::string)> report) {
   auto loaded = load_config(config_.source_path);
-  for (const auto& issue : loaded.issues)
-    (issue.fatal ? log::error : log::warn)("config", "{}", format_issue(issue));
+  for (const auto& issue : loaded.issues) {
+    if (issue.fatal)
+      log::error("config", "{}", format_issue(issue));
+    else
+      log::warn("config", "{}", format_issue(issue));
+  }
   if (!loaded.config) return report("the configuration has errors; nothing was changed");
   Config& fresh = *loaded.config;
   std::vector<std::string> changed;

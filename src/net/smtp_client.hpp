@@ -1,13 +1,20 @@
 #pragma once
-// SMTP submission to a relay through libcurl, on the shared CurlMulti. The outbox retries a
-// transient failure with backoff and turns a permanent one into an error to the sender, so
-// every failure says which it is. Not thread-safe: use on the loop's thread.
+// SMTP submission to a relay through libcurl. The outbox retries a transient failure with
+// backoff and turns a permanent one into an error to the sender, so every failure says which
+// it is.
+//
+// Why a thread of its own: libcurl's SMTP "done" phase (waiting for the reply to the final
+// ".", and for QUIT's reply on disconnect) blocks inside curl_multi_socket_action, even in
+// the multi interface. On the shared loop that would stall every stream for as long as the
+// relay takes to accept a message. So the client runs its own CurlMulti on a private
+// io_context and thread, and hands results back to the caller's loop.
 #include "net/curl_multi.hpp"
 #include "util/result.hpp"
 
 #include <chrono>
 #include <expected>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -43,20 +50,23 @@ using SmtpOutcome = std::expected<SmtpResult, SmtpError>;
 
 class SmtpClient {
  public:
-  // `multi` must outlive the client.
-  explicit SmtpClient(CurlMulti& multi);
-  // Cancels what is still running: each `done` gets a transient error before this returns.
+  // `loop` is where callbacks run; it must outlive the client.
+  SmtpClient(asio::io_context& loop, CurlMulti::Options options);
+  explicit SmtpClient(asio::io_context& loop) : SmtpClient(loop, CurlMulti::Options{}) {}
+  // Stops the worker thread. Submissions still running are cancelled: their `done` gets a
+  // transient error, posted to the loop.
   ~SmtpClient();
   SmtpClient(const SmtpClient&) = delete;
   SmtpClient& operator=(const SmtpClient&) = delete;
 
   using Callback = std::function<void(SmtpOutcome)>;
-  // `done` is called exactly once, on the loop, never from inside send().
+  // Call on the loop's thread. `done` is called exactly once, on the loop, never from inside
+  // send().
   void send(SmtpSubmission submission, Callback done);
-  void cancel_all();
 
  private:
-  CurlMulti& multi_;
+  struct Worker;
+  std::unique_ptr<Worker> worker_;
 };
 
 // How a failed submission should be treated, from curl's result and the last reply code.

@@ -84,6 +84,15 @@ class ComponentConnection::Impl : public std::enable_shared_from_this<Impl>,
     return true;
   }
 
+  bool send_raw(std::string_view stanza) {
+    if (!session_.send_raw(stanza)) return false;
+    // Stored stanzas are counted by the name they start with.
+    auto end = stanza.find_first_of(" />", 1);
+    if (int k = kind_index(stanza.substr(1, end == std::string_view::npos ? 0 : end - 1)); k >= 0)
+      out_[static_cast<std::size_t>(k)]->inc();
+    return true;
+  }
+
   // ComponentTransport
   void open() override {
     if (attempts_++ > 0) reconnects_->inc();
@@ -280,6 +289,7 @@ ComponentConnection::~ComponentConnection() { impl_->shutdown(); }
 void ComponentConnection::start() { impl_->session().start(); }
 void ComponentConnection::stop(std::function<void()> done) { impl_->stop(std::move(done)); }
 bool ComponentConnection::send(const Element& stanza) { return impl_->send(stanza); }
+bool ComponentConnection::send_raw(std::string_view stanza) { return impl_->send_raw(stanza); }
 bool ComponentConnection::online() const { return impl_->session().online(); }
 void ComponentConnection::ping(std::function<void(bool)> done) { impl_->session().ping(std::move(done)); }
 std::string ComponentConnection::state_name() const {

@@ -43,6 +43,8 @@ class ComponentConnection {
   void stop(std::function<void()> done);
   // False, with nothing sent, unless the stream is online.
   bool send(const Element& stanza);
+  // An already serialised stanza (from the outbox); false unless online.
+  bool send_raw(std::string_view stanza);
   bool online() const;
   // See ComponentSession::ping: done(true) means all written before it reached the server.
   void ping(std::function<void(bool answered)> done);
