@@ -161,7 +161,7 @@ void EchoGateway::inbound_webhook(const net::HttpRequest& request, net::Responde
   if (form["id"].empty() || form["from"].empty()) return answer(400, "\"id\" and \"from\" are required");
   auto contact = xmpp::Jid::from_parts(xmpp::escape_node(form["from"]), context_.domain());
   if (!contact) return answer(400, "bad \"from\": " + contact.error().message);
-  auto message = chat(contact->str(), user->bare_str(), reply_text(user->bare_str(), form["body"]));
+  auto message = chat(contact->str(), user->bare_str(), form["body"]);
   auto stored = context_.deliver(std::move(message), "hook:" + form["id"], user->bare_str());
   if (!stored) return answer(503, "not stored: " + stored.error().message);
   answer(200, *stored ? "stored" : "duplicate");

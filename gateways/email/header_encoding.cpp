@@ -8,8 +8,9 @@ namespace {
 constexpr std::size_t kPreferredLine = 78;
 // Longest ASCII word we fold as is; above this an encoded-word split keeps lines under 998.
 constexpr std::size_t kMaxPlainWord = 900;
-// 45 bytes make 60 base64 characters: "=?UTF-8?B?" + 60 + "?=" is 72, under the 75 limit.
-constexpr std::size_t kEncodedChunk = 45;
+// 42 bytes make 56 base64 characters: "=?UTF-8?B?" + 56 + "?=" is 68, so even the first word
+// after "Subject: " fits in 78 columns (and under the 75-character limit of RFC 2047).
+constexpr std::size_t kEncodedChunk = 42;
 
 constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 

@@ -151,6 +151,16 @@ std::optional<std::string> attribute(std::string_view attrs, std::string_view wa
   return std::nullopt;
 }
 
+// Position after "</name...>" (case-insensitive), or the end of the input.
+std::size_t find_end_tag(std::string_view html, std::size_t from, std::string_view name) {
+  std::string needle = "</" + std::string(name);
+  std::string haystack = lower(html.substr(from));
+  std::size_t at = haystack.find(needle);
+  if (at == std::string::npos) return html.size();
+  std::size_t close = html.find('>', from + at);
+  return close == std::string_view::npos ? html.size() : close + 1;
+}
+
 bool one_of(const std::string& name, std::initializer_list<std::string_view> names) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
@@ -199,7 +209,6 @@ std::string html_to_text(std::string_view html) {
   TextOut out;
   int quote_depth = 0;
   int pre_depth = 0;
-  std::string skip_until;  // closing tag name whose content is dropped (script, style, ...)
   std::optional<std::string> link;  // href of the open <a>
   std::string link_text;
 
@@ -214,7 +223,7 @@ std::string html_to_text(std::string_view html) {
     if (html[i] != '<') {
       std::size_t next = html.find('<', i);
       if (next == std::string_view::npos) next = html.size();
-      if (skip_until.empty()) emit_text(html.substr(i, next - i));
+      emit_text(html.substr(i, next - i));
       i = next;
       continue;
     }
@@ -238,13 +247,10 @@ std::string html_to_text(std::string_view html) {
     tag.name = lower(inner.substr(0, name_end));
     tag.attributes = inner.substr(name_end);
 
-    if (!skip_until.empty()) {
-      if (tag.closing && tag.name == skip_until) skip_until.clear();
-      continue;
-    }
     const std::string& n = tag.name;
     if (!tag.closing && one_of(n, {"script", "style", "head", "title"})) {
-      skip_until = n;
+      // Raw text up to the matching end tag; a '<' inside a script is not a tag.
+      i = find_end_tag(html, i, n);
     } else if (n == "br") {
       out.newline();
     } else if (one_of(n, {"p", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol"})) {

@@ -116,7 +116,7 @@ std::string xml_safe(std::string_view utf8) {
   return out;
 }
 
-std::string to_utf8(std::string_view raw, Fallback fallback) {
+std::string decode(std::string_view raw, Fallback fallback) {
   std::string decoded;
   decoded.reserve(raw.size() + raw.size() / 4);
   while (!raw.empty()) {
@@ -129,7 +129,9 @@ std::string to_utf8(std::string_view raw, Fallback fallback) {
       raw.remove_prefix(1);
     }
   }
-  return xml_safe(decoded);
+  return decoded;
 }
+
+std::string to_utf8(std::string_view raw, Fallback fallback) { return xml_safe(decode(raw, fallback)); }
 
 }  // namespace junction::irc

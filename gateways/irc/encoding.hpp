@@ -16,7 +16,11 @@ std::optional<Fallback> parse_fallback(std::string_view name);
 
 /// Decodes raw bytes: well-formed UTF-8 sequences pass through and each byte that is not part
 /// of one is decoded with the fallback charset (so a line mixing a UTF-8 nick and latin-1
-/// text still reads right). Then applies xml_safe().
+/// text still reads right). Control bytes are kept: mIRC formatting and CTCP's \x01 are
+/// still there for formatting.hpp and ctcp.hpp to read.
+std::string decode(std::string_view raw, Fallback fallback = Fallback::cp1252);
+
+/// decode() followed by xml_safe(): text ready for a stanza, with formatting codes gone.
 std::string to_utf8(std::string_view raw, Fallback fallback = Fallback::cp1252);
 
 /// True when the bytes are well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF).

@@ -100,7 +100,7 @@ int Runtime::run() {
   };
   wait_signal();
 
-  lag_ = std::make_unique<EventLoopLag>(io_, metrics_);
+  lag_ = std::make_unique<EventLoopLagMonitor>(io_, metrics_);
   lag_->start();
   for (auto& host : hosts_) host->start();
   tick();

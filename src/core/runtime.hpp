@@ -44,7 +44,7 @@ class Runtime {
   std::unique_ptr<store::SqliteStore> store_;
   std::unique_ptr<WorkerPool> workers_;
   std::unique_ptr<net::HttpServer> http_;
-  std::unique_ptr<EventLoopLag> lag_;
+  std::unique_ptr<EventLoopLagMonitor> lag_;
   std::vector<std::unique_ptr<GatewayHost>> hosts_;
   asio::signal_set signals_;
   asio::steady_timer tick_timer_;

@@ -10,7 +10,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <optional>
-#include <vector>
 
 namespace junction::xmpp {
 namespace {

@@ -1,0 +1,87 @@
+#pragma once
+// What one user's connection knows about one channel: the members with their status
+// prefixes, the topic, and which XMPP resources of the user sit in the room. Pure state, no
+// I/O: the MUC bridge reads and updates it as IRC and XMPP events arrive.
+#include "gateways/irc/isupport.hpp"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace junction::irc {
+
+struct Member {
+  std::string nick;
+  /// Status symbols, highest first ("@+" with multi-prefix).
+  std::string prefixes;
+  bool away = false;
+  std::string away_text;
+};
+
+/// XEP-0045 affiliation and role for a member's status prefixes.
+struct MucPrivilege {
+  std::string affiliation;  ///< owner | admin | member | none
+  std::string role;         ///< moderator | participant
+};
+MucPrivilege privilege_for(std::string_view prefixes);
+
+/// What a resource asked for when joining (XEP-0045 <history/>); empty means the default.
+struct HistoryRequest {
+  std::optional<int> max_stanzas;
+  std::optional<std::int64_t> since_ms;  ///< from seconds= or since=
+};
+
+struct PendingJoin {
+  std::string resource;        ///< full JID of the joining XMPP resource
+  std::string requested_nick;  ///< the room JID's resource it used
+  std::string stanza_id;       ///< the join presence's id, echoed on errors
+  HistoryRequest history;
+};
+
+class Channel {
+ public:
+  Channel(std::string name, std::string room_jid) : name_(std::move(name)), room_jid_(std::move(room_jid)) {}
+
+  const std::string& name() const { return name_; }
+  const std::string& room_jid() const { return room_jid_; }
+
+  /// Adds or refreshes one NAMES entry ("@+nick").
+  const Member& add_from_names(const ISupport& isupport, std::string_view entry);
+  const Member& add(const ISupport& isupport, std::string_view nick);
+  /// The removed member, if it was present.
+  std::optional<Member> remove(const ISupport& isupport, std::string_view nick);
+  /// Renames in place; false when the old nick is not a member.
+  bool rename(const ISupport& isupport, std::string_view old_nick, std::string_view new_nick);
+  /// Adds or takes away a status symbol; false when the nick is not a member.
+  bool set_status(const ISupport& isupport, std::string_view nick, char symbol, bool on);
+  Member* find(const ISupport& isupport, std::string_view nick);
+  const std::map<std::string, Member>& members() const { return members_; }
+  void clear_members() { members_.clear(); }
+
+  std::string topic;
+  std::string topic_setter;
+  std::string key;
+  /// Our own JOIN came back from the server.
+  bool joined = false;
+  /// The end of NAMES (366) arrived: the member list is complete.
+  bool names_complete = false;
+  /// Stay joined while no XMPP resource is in the room (user setting).
+  bool persistent = false;
+  /// Resources that have received their self-presence.
+  std::set<std::string> resources;
+  /// Resources waiting for the member list before their self-presence.
+  std::vector<PendingJoin> pending;
+
+ private:
+  static std::string sorted_prefixes(const ISupport& isupport, std::string prefixes);
+
+  std::string name_;
+  std::string room_jid_;
+  std::map<std::string, Member> members_;  // by casefolded nick
+};
+
+}  // namespace junction::irc

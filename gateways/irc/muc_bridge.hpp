@@ -1,0 +1,79 @@
+#pragma once
+// IRC channels as XEP-0045 rooms, for one gateway. The class is split across files by
+// concern: muc_join.cpp (joining and leaving, join errors, the member list),
+// muc_events.cpp (what other people do on IRC: join, part, quit, kick, nick, mode, topic,
+// away), muc_messages.cpp (groupchat both ways, subject changes, muc#admin).
+// Everything runs on the loop thread.
+#include "gateways/irc/bridge.hpp"
+#include "gateways/irc/muc_stanzas.hpp"
+
+#include <string>
+
+namespace junction::irc {
+
+class MucBridge {
+ public:
+  explicit MucBridge(Bridge& bridge) : b_(bridge) {}
+
+  // ---- from XMPP ----
+  /// Presence to a room occupant JID: join, nick change, status change, or leave.
+  void on_presence(const xmpp::Element& stanza, const xmpp::Jid& from, const Address& to);
+  /// A groupchat message (body or subject) to a room.
+  void on_groupchat(const xmpp::Element& stanza, const xmpp::Jid& from, const Address& to);
+  /// muc#admin set: kick, ban, voice. True when handled.
+  bool on_admin_iq(const xmpp::Element& iq, const xmpp::Jid& from, const Address& to);
+  /// A resource of the user went offline: it leaves every room.
+  void resource_gone(const std::string& user, const std::string& full);
+  /// Joins the rooms of the user's settings that stay joined while they are offline.
+  void join_persistent(NetworkSession& session, const std::vector<std::string>& rooms);
+
+  // ---- from IRC (through the dispatch table) ----
+  void irc_join(NetworkSession& s, const IrcMessage& m);
+  void irc_part(NetworkSession& s, const IrcMessage& m);
+  void irc_quit(NetworkSession& s, const IrcMessage& m);
+  void irc_kick(NetworkSession& s, const IrcMessage& m);
+  void irc_nick(NetworkSession& s, const IrcMessage& m);
+  void irc_mode(NetworkSession& s, const IrcMessage& m);
+  void irc_topic(NetworkSession& s, const IrcMessage& m);
+  void irc_away(NetworkSession& s, const IrcMessage& m);
+  void irc_channel_text(NetworkSession& s, const IrcMessage& m);
+  void rpl_topic(NetworkSession& s, const IrcMessage& m);
+  void rpl_topic_who(NetworkSession& s, const IrcMessage& m);
+  void rpl_names(NetworkSession& s, const IrcMessage& m);
+  void rpl_end_of_names(NetworkSession& s, const IrcMessage& m);
+  /// 403, 405, 471, 473, 474, 475, 476, 477: true when it answered a pending join.
+  bool join_error(NetworkSession& s, const IrcMessage& m);
+  /// The link is gone: pending joins get an error, joined resources leave (status 332).
+  void link_lost(NetworkSession& s, const std::string& reason, bool failed);
+
+ private:
+  // muc_join.cpp
+  void join(const xmpp::Element& stanza, const xmpp::Jid& from, const Address& to);
+  void leave(const xmpp::Jid& from, const Address& to);
+  void complete_join(NetworkSession& s, Channel& c, const PendingJoin& join);
+  void send_subject(NetworkSession& s, Channel& c, const std::string& resource);
+  void send_history_then_subject(NetworkSession& s, Channel& c, const PendingJoin& join);
+  void part_if_unused(NetworkSession& s, Channel& c);
+  void forget_channel(NetworkSession& s, const std::string& name);
+
+  // muc_events.cpp
+  OccupantItem item_for(NetworkSession& s, const Member& m) const;
+  void broadcast(Channel& c, const xmpp::Element& stanza);
+  void member_presence(NetworkSession& s, Channel& c, const Member& m, const std::vector<int>& codes = {});
+  void self_left(NetworkSession& s, Channel& c, const std::vector<int>& codes, const std::string& actor,
+                 const std::string& reason);
+
+  // muc_messages.cpp
+  void archive(NetworkSession& s, Channel& c, const std::string& id, const std::string& nick, const std::string& body,
+               std::int64_t ts_ms);
+
+  Bridge& b_;
+};
+
+/// Sends a chat body as PRIVMSGs ("/me" as CTCP ACTION), one per line, split to fit.
+void send_body(IrcLink& link, const std::string& target, const std::string& body);
+
+/// XEP-0045 error condition for an IRC join failure numeric; empty when it is not one.
+std::string_view join_error_condition(std::string_view numeric);
+
+}  // namespace junction::irc
