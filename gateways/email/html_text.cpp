@@ -153,12 +153,15 @@ std::optional<std::string> attribute(std::string_view attrs, std::string_view wa
 
 // Position after "</name...>" (case-insensitive), or the end of the input.
 std::size_t find_end_tag(std::string_view html, std::size_t from, std::string_view name) {
-  std::string needle = "</" + std::string(name);
-  std::string haystack = lower(html.substr(from));
-  std::size_t at = haystack.find(needle);
-  if (at == std::string::npos) return html.size();
-  std::size_t close = html.find('>', from + at);
-  return close == std::string_view::npos ? html.size() : close + 1;
+  // Scans without copying: hostile mail may hold thousands of <style> blocks.
+  for (std::size_t at = html.find("</", from); at != std::string_view::npos; at = html.find("</", at + 2)) {
+    std::string_view candidate = html.substr(at + 2, name.size());
+    if (candidate.size() == name.size() && lower(candidate) == name) {
+      std::size_t close = html.find('>', at);
+      return close == std::string_view::npos ? html.size() : close + 1;
+    }
+  }
+  return html.size();
 }
 
 bool one_of(const std::string& name, std::initializer_list<std::string_view> names) {

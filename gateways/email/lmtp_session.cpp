@@ -4,6 +4,7 @@
 #include "smtp_command.hpp"
 #include "util/log.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <fmt/format.h>
 
@@ -77,14 +78,18 @@ void LmtpSession::pump() {
     }
   }
   input_.erase(0, consumed_);
+  scanned_ = scanned_ > consumed_ ? scanned_ - consumed_ : 0;
   consumed_ = 0;
   pumping_ = false;
 }
 
 bool LmtpSession::take_line(std::string& line) {
   for (;;) {
-    std::size_t nl = input_.find('\n', consumed_);
+    // Resume the search where the last one stopped, so a long line fed in small chunks is
+    // scanned once, not once per chunk.
+    std::size_t nl = input_.find('\n', std::max(consumed_, scanned_));
     if (nl == std::string::npos) {
+      scanned_ = input_.size();
       std::size_t pending = input_.size() - consumed_;
       bool data = phase_ == Phase::data;
       // A data line may be long (it still counts against the size limit); a command line not.

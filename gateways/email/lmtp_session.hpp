@@ -121,6 +121,7 @@ class LmtpSession {
   Phase phase_ = Phase::greeting;
   std::string input_;
   std::size_t consumed_ = 0;     // bytes of input_ already handled
+  std::size_t scanned_ = 0;      // input_ before this holds no unhandled '\n'
   bool discard_line_ = false;    // dropping the rest of an overlong line
   bool waiting_ = false;
   bool pumping_ = false;

@@ -68,7 +68,7 @@ void IrcDispatcher::dispatch(NetworkSession& s, const IrcMessage& m) {
     muc_.irc_mode(s, m);
     return;
   }
-  if (m.is_numeric() && muc_.join_error(s, m)) return;
+  if (m.is_numeric() && muc_.irc_join_error(s, m)) return;
   if (m.is_numeric() && !silent(m.command) && m.params.size() >= 2) chat_.server_text(s, m);
 }
 

@@ -24,8 +24,9 @@ class MucBridge {
   bool on_admin_iq(const xmpp::Element& iq, const xmpp::Jid& from, const Address& to);
   /// A resource of the user went offline: it leaves every room.
   void resource_gone(const std::string& user, const std::string& full);
-  /// Joins the rooms of the user's settings that stay joined while they are offline.
-  void join_persistent(NetworkSession& session, const std::vector<std::string>& rooms);
+  /// The rooms that stay joined while the user is offline: joins the new ones, and leaves
+  /// those no longer listed that no resource is in.
+  void set_persistent(NetworkSession& session, const std::vector<std::string>& rooms);
 
   // ---- from IRC (through the dispatch table) ----
   void irc_join(NetworkSession& s, const IrcMessage& m);
@@ -42,7 +43,7 @@ class MucBridge {
   void rpl_names(NetworkSession& s, const IrcMessage& m);
   void rpl_end_of_names(NetworkSession& s, const IrcMessage& m);
   /// 403, 405, 471, 473, 474, 475, 476, 477: true when it answered a pending join.
-  bool join_error(NetworkSession& s, const IrcMessage& m);
+  bool irc_join_error(NetworkSession& s, const IrcMessage& m);
   /// The link is gone: pending joins get an error, joined resources leave (status 332).
   void link_lost(NetworkSession& s, const std::string& reason, bool failed);
 

@@ -1,6 +1,7 @@
 // What happens on IRC, shown in the rooms: joins, parts, quits, kicks (307), nick changes
 // (303), mode changes (roles and affiliations), topics and away-notify.
 #include "gateways/irc/muc_bridge.hpp"
+#include "xmpp/namespaces.hpp"
 
 namespace junction::irc {
 

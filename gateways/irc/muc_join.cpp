@@ -8,6 +8,7 @@
 #include "xmpp/stanza.hpp"
 
 #include <chrono>
+#include <set>
 
 namespace junction::irc {
 namespace {
@@ -117,13 +118,27 @@ void MucBridge::join(const xmpp::Element& stanza, const xmpp::Jid& from, const A
   });
 }
 
-void MucBridge::join_persistent(NetworkSession& s, const std::vector<std::string>& rooms) {
+void MucBridge::set_persistent(NetworkSession& s, const std::vector<std::string>& rooms) {
+  std::set<std::string> wanted;
   for (const auto& name : rooms) {
     if (!looks_like_channel(name)) continue;
+    wanted.insert(s.isupport().casefold(name));
+    if (Channel* existing = s.channel(name)) {
+      existing->persistent = true;
+      continue;
+    }
     Channel& c = s.add_channel(name, b_.jids.room(s.network(), name));
     c.persistent = true;
     s.when_registered([&s, name] { s.link().send(make_message("JOIN", {name})); });
   }
+  std::vector<std::string> dropped;
+  for (auto& [key, c] : s.channels())
+    if (c.persistent && !wanted.count(key)) {
+      c.persistent = false;
+      dropped.push_back(c.name());
+    }
+  for (const auto& name : dropped)
+    if (Channel* c = s.channel(name)) part_if_unused(s, *c);
 }
 
 void MucBridge::complete_join(NetworkSession& s, Channel& c, const PendingJoin& join) {
@@ -250,7 +265,7 @@ void MucBridge::rpl_end_of_names(NetworkSession& s, const IrcMessage& m) {
   }
 }
 
-bool MucBridge::join_error(NetworkSession& s, const IrcMessage& m) {
+bool MucBridge::irc_join_error(NetworkSession& s, const IrcMessage& m) {
   auto condition = join_error_condition(m.command);
   Channel* c = s.channel(m.param(1));
   if (condition.empty() || !c || c->joined || c->pending.empty()) return false;

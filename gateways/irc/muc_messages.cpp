@@ -5,6 +5,7 @@
 #include "gateways/irc/ctcp.hpp"
 #include "gateways/irc/formatting.hpp"
 #include "gateways/irc/muc_bridge.hpp"
+#include "gateways/irc/server_time.hpp"
 #include "gateways/irc/splitter.hpp"
 #include "util/clock.hpp"
 #include "xmpp/namespaces.hpp"

@@ -96,15 +96,19 @@ Result<void> SettingsRepository::save_scope(const std::string& user, std::string
   for (const auto& f : fields) {
     std::string value = f.text ? settings.*f.text : join_lines(settings.*f.lines);
     auto key = key_for(scope, f.name);
-    auto done = value.empty() ? kv_.erase(gateway_, user, key).transform([](bool) {})
-                              : kv_.put(gateway_, user, key, value);
-    if (!done) return std::unexpected(done.error());
+    if (value.empty()) {
+      if (auto done = kv_.erase(gateway_, user, key); !done) return std::unexpected(done.error());
+    } else if (auto done = kv_.put(gateway_, user, key, value); !done) {
+      return std::unexpected(done.error());
+    }
   }
   if (scope != all_networks) {
     auto key = index_key(scope, user);
-    auto done = settings.persistent_rooms.empty() ? kv_.erase(gateway_, "", key).transform([](bool) {})
-                                                  : kv_.put(gateway_, "", key, "1");
-    if (!done) return std::unexpected(done.error());
+    if (settings.persistent_rooms.empty()) {
+      if (auto done = kv_.erase(gateway_, "", key); !done) return std::unexpected(done.error());
+    } else if (auto done = kv_.put(gateway_, "", key, "1"); !done) {
+      return std::unexpected(done.error());
+    }
   }
   return {};
 }

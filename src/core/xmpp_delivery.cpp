@@ -2,14 +2,17 @@
 
 #include "util/log.hpp"
 
+#include <algorithm>
+
 namespace junction::core {
 
 XmppDelivery::XmppDelivery(std::string gateway, store::OutboxRepository& outbox, StanzaLink& link,
-                           Metrics& metrics, int page_size)
+                           Metrics& metrics, int page_size, std::size_t max_barriers)
     : gateway_(std::move(gateway)),
       outbox_(outbox),
       link_(link),
       page_size_(page_size),
+      max_barriers_(std::max<std::size_t>(1, max_barriers)),
       confirmed_(metrics.counter("junction_delivery_confirmed_total",
                                  "Legacy-to-XMPP stanzas confirmed by a ping barrier", {{"gateway", gateway_}})),
       resent_(metrics.counter("junction_delivery_written_from_backlog_total",
@@ -33,9 +36,14 @@ Result<bool> XmppDelivery::deliver(const xmpp::Element& stanza, const std::strin
   return true;
 }
 
+std::size_t XmppDelivery::unconfirmed() const {
+  std::size_t n = written_.size();
+  for (const auto& ids : awaiting_) n += ids.size();
+  return n;
+}
+
 void XmppDelivery::on_online() {
   ++epoch_;
-  barrier_in_flight_ = false;
   written_.clear();
   awaiting_.clear();
   backlog_pending_ = true;
@@ -44,14 +52,14 @@ void XmppDelivery::on_online() {
 
 void XmppDelivery::on_offline() {
   ++epoch_;
-  barrier_in_flight_ = false;
   written_.clear();
   awaiting_.clear();
   backlog_pending_ = true;
 }
 
 void XmppDelivery::pump_backlog() {
-  if (!link_.online() || barrier_in_flight_ || !written_.empty()) return;
+  // Replay is paced a page per barrier so a long backlog never floods the stream.
+  if (!link_.online() || !awaiting_.empty() || !written_.empty()) return;
   auto page = outbox_.undelivered(gateway_, store::Direction::to_xmpp, page_size_);
   if (!page) {
     log::error("delivery", "{}: cannot read the outbox: {}", gateway_, page.error().message);
@@ -71,25 +79,25 @@ void XmppDelivery::pump_backlog() {
 }
 
 void XmppDelivery::request_barrier() {
-  if (barrier_in_flight_ || written_.empty()) return;
-  awaiting_ = std::move(written_);
+  if (written_.empty() || awaiting_.size() >= max_barriers_) return;
+  awaiting_.push_back(std::move(written_));
   written_.clear();
-  barrier_in_flight_ = true;
   link_.barrier([this, epoch = epoch_](bool answered) { barrier_done(epoch, answered); });
 }
 
 void XmppDelivery::barrier_done(std::uint64_t epoch, bool answered) {
-  if (epoch != epoch_) return;
-  barrier_in_flight_ = false;
+  if (epoch != epoch_ || awaiting_.empty()) return;
   if (!answered) return;  // the stream is going down; on_online replays what is left
-  if (auto marked = outbox_.set_state_many(awaiting_, store::OutboxState::done); !marked) {
+  // The server answers pings in the order they were sent: this answer is the oldest's.
+  std::vector<std::int64_t> confirmed = std::move(awaiting_.front());
+  awaiting_.pop_front();
+  if (auto marked = outbox_.set_state_many(confirmed, store::OutboxState::done); !marked) {
     // Not fatal: the entries stay pending and are written again after the next reconnect.
-    log::error("delivery", "{}: cannot mark {} stanzas delivered: {}", gateway_, awaiting_.size(),
+    log::error("delivery", "{}: cannot mark {} stanzas delivered: {}", gateway_, confirmed.size(),
                marked.error().message);
   } else {
-    confirmed_.inc(awaiting_.size());
+    confirmed_.inc(confirmed.size());
   }
-  awaiting_.clear();
   if (!written_.empty())
     request_barrier();
   else if (backlog_pending_)

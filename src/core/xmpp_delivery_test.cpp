@@ -21,6 +21,11 @@ class FakeLink : public StanzaLink {
     return true;
   }
   void barrier(std::function<void(bool)> done) override { barriers.push_back(std::move(done)); }
+  void answer_first(bool answered) {
+    auto first = std::move(barriers.front());
+    barriers.erase(barriers.begin());
+    first(answered);
+  }
   void answer_all(bool answered) {
     auto pending = std::move(barriers);
     barriers.clear();
@@ -88,8 +93,8 @@ TEST_F(XmppDeliveryTest, StreamLostBeforeBarrierMeansResendAfterReconnect) {
   delivery.on_online();
   ASSERT_TRUE(*delivery.deliver(message("a"), "a", "alice@example.org"));
   ASSERT_TRUE(*delivery.deliver(message("b"), "b", "alice@example.org"));
-  // "a" is covered by the first barrier; "b" waits for the next one.
-  ASSERT_EQ(link.barriers.size(), 1u);
+  // Each write got its own barrier; neither is answered yet.
+  ASSERT_EQ(link.barriers.size(), 2u);
   link.up = false;
   delivery.on_offline();
   link.answer_all(false);
@@ -136,18 +141,22 @@ TEST_F(XmppDeliveryTest, BacklogIsReplayedInPagesAndKeepsOrder) {
   EXPECT_FALSE(delivery.flushing_backlog());
 }
 
-TEST_F(XmppDeliveryTest, OneBarrierAtATimeCoversEverythingWrittenBeforeIt) {
+TEST_F(XmppDeliveryTest, PipelinedBarriersConfirmInOrderAndAreBounded) {
   link.up = true;
-  XmppDelivery delivery("echo", store->outbox(), link, metrics);
+  XmppDelivery delivery("echo", store->outbox(), link, metrics, /*page_size=*/500, /*max_barriers=*/2);
   delivery.on_online();
   for (int i = 0; i < 5; ++i)
     ASSERT_TRUE(*delivery.deliver(message("x"), "k" + std::to_string(i), "alice@example.org"));
-  EXPECT_EQ(link.barriers.size(), 1u) << "barriers are not stacked while one is in flight";
-  link.answer_all(true);  // confirms the first; asks one more for the other four
+  // Two barriers in flight (k0, k1); k2..k4 wait for a free slot.
+  ASSERT_EQ(link.barriers.size(), 2u);
+  link.answer_first(true);  // confirms k0, and a barrier covering k2..k4 takes its slot
   EXPECT_EQ(pending(), 4);
-  ASSERT_EQ(link.barriers.size(), 1u);
-  link.answer_all(true);
+  ASSERT_EQ(link.barriers.size(), 2u);
+  link.answer_first(true);  // k1
+  EXPECT_EQ(pending(), 3);
+  link.answer_first(true);  // k2..k4 together
   EXPECT_EQ(pending(), 0);
+  EXPECT_TRUE(link.barriers.empty());
 }
 
 }  // namespace

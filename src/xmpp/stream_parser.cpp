@@ -157,7 +157,8 @@ struct StreamParser::Impl {
   }
 
   void fail(std::string_view condition, std::string text) {
-    if (state == State::failed) return;
+    // Once halted (error, reset or destruction pending) the old stream has nothing more to say.
+    if (halted || state == State::failed) return;
     state = State::failed;
     halt();
     path.clear();
@@ -227,6 +228,8 @@ struct StreamParser::Impl {
       p.state = State::closed;
       p.mark = p.here_end();
       p.emit(p.cb.on_stream_close, p.mark);
+      // Whatever follows the root in this input would only be "junk after document element".
+      if (!p.reset_requested) p.halt();
       return;
     }
     p.path.pop_back();
@@ -293,7 +296,8 @@ struct StreamParser::Impl {
     while (!rest.empty() && (state == State::prolog || state == State::open) && !reset_requested && !orphaned) {
       std::uint64_t pending = fed - mark;
       std::uint64_t room = limits.max_stanza_bytes > pending ? limits.max_stanza_bytes - pending : 0;
-      std::size_t piece = static_cast<std::size_t>(std::min<std::uint64_t>({rest.size(), room + 1, kMaxPiece}));
+      std::size_t piece = std::min(rest.size(), kMaxPiece);
+      if (room < piece) piece = static_cast<std::size_t>(room) + 1;
       std::uint64_t base = fed;
       if (base < 2 && not_utf8(rest.substr(0, piece))) {
         fail("unsupported-encoding", "UTF-16 or UTF-32 input; streams are UTF-8");
@@ -303,7 +307,8 @@ struct StreamParser::Impl {
       auto status = XML_Parse(parser, rest.data(), static_cast<int>(piece), XML_FALSE);
       if (orphaned || thrown) return;
       if (reset_requested) {
-        std::uint64_t skip = resume_at == kNoResume ? rest.size() : std::min<std::uint64_t>(resume_at - base, rest.size());
+        std::uint64_t skip = resume_at == kNoResume ? rest.size()
+                                                  : std::min<std::uint64_t>(resume_at - std::min(resume_at, base), rest.size());
         rest.remove_prefix(static_cast<std::size_t>(skip));
         return;
       }

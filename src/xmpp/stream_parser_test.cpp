@@ -304,6 +304,11 @@ TEST(StreamParser, InputAfterStreamCloseIsIgnored) {
   EXPECT_TRUE(p.feed("<message/>garbage"));
   EXPECT_EQ(r.stanzas.size(), 1u);
   EXPECT_TRUE(r.errors.empty());
+
+  Recorder same_feed = parse_all(with_stream("<presence/></stream:stream><message/>junk<"));
+  EXPECT_EQ(same_feed.closes, 1);
+  EXPECT_EQ(same_feed.stanzas.size(), 1u);
+  EXPECT_TRUE(same_feed.errors.empty());
 }
 
 TEST(StreamParser, ResetStartsANewStream) {

@@ -1,0 +1,187 @@
+#pragma once
+// Test doubles for the IRC gateway: a GatewayContext that records what is sent (with an
+// in-memory store and synchronous offload), and scripted IRC links. Tests only.
+#include "core/gateway.hpp"
+#include "gateways/irc/irc_gateway.hpp"
+#include "gateways/irc/irc_link.hpp"
+#include "store/sqlite_store.hpp"
+#include "util/metrics.hpp"
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace junction::irc::testing {
+
+class FakeContext final : public core::GatewayContext {
+ public:
+  explicit FakeContext(const std::string& toml) {
+    config_ = toml::parse(toml);
+    auto opened = store::SqliteStore::open(":memory:");
+    if (!opened) throw std::runtime_error(opened.error().message);
+    store_ = std::move(*opened);
+  }
+
+  const std::string& name() const override { return name_; }
+  const std::string& domain() const override { return domain_; }
+  const toml::table& config() const override { return config_; }
+  asio::io_context& io() override { return io_; }
+  store::Store& store() override { return *store_; }
+  Metrics& metrics() override { return metrics_; }
+  void send(xmpp::Element stanza) override { sent.push_back(std::move(stanza)); }
+  Result<bool> deliver(xmpp::Element stanza, const std::string&, const std::string&) override {
+    sent.push_back(std::move(stanza));
+    return true;
+  }
+  void set_legacy_sender(core::LegacySender) override {}
+  void set_legacy_failure_handler(std::function<void(const store::OutboxEntry&, const std::string&)>) override {}
+  Result<store::EnqueueResult> queue_to_legacy(store::OutboxEntry) override { return store::EnqueueResult{}; }
+  void offload(std::function<void()> work, std::function<void()> done) override {
+    if (hold_offload) {
+      held.push_back({std::move(work), std::move(done)});
+      return;
+    }
+    work();
+    done();
+  }
+  void add_webhook(const std::string&, const std::string&, net::HttpHandler) override {}
+  std::string public_url() const override { return {}; }
+  bool user_allowed(const xmpp::Jid&) const override { return true; }
+  bool is_admin(const xmpp::Jid& user) const override { return user.bare_str() == "admin@example.org"; }
+  std::vector<xmpp::Jid> online_resources(const xmpp::Jid& bare) const override {
+    std::vector<xmpp::Jid> out;
+    auto it = online.find(bare.bare_str());
+    if (it != online.end())
+      for (const auto& r : it->second) out.push_back(*xmpp::Jid::parse(r));
+    return out;
+  }
+  std::optional<store::Registration> registration(const xmpp::Jid&) override { return std::nullopt; }
+  const std::vector<std::string>& user_domains() const override { return user_domains_; }
+  void set_contact_presence(const xmpp::Jid&, const xmpp::Element& presence) override { sent.push_back(presence); }
+
+  /// Runs held worker jobs in order.
+  void run_held() {
+    while (!held.empty()) {
+      auto job = std::move(held.front());
+      held.pop_front();
+      job.first();
+      job.second();
+    }
+  }
+  /// Takes everything sent so far.
+  std::vector<xmpp::Element> take() { return std::exchange(sent, {}); }
+
+  std::vector<xmpp::Element> sent;
+  std::map<std::string, std::vector<std::string>> online;
+  bool hold_offload = false;
+  std::deque<std::pair<std::function<void()>, std::function<void()>>> held;
+  store::SqliteStore& sqlite() { return *store_; }
+
+ private:
+  std::string name_ = "irc";
+  std::string domain_ = "irc.example.org";
+  std::vector<std::string> user_domains_{"example.org"};
+  toml::table config_;
+  asio::io_context io_;
+  std::unique_ptr<store::SqliteStore> store_;
+  Metrics metrics_;
+};
+
+class FakeLink final : public IrcLink {
+ public:
+  FakeLink(NetworkConfig network, UserIdentity identity, Events events)
+      : network(std::move(network)), identity(std::move(identity)), events(std::move(events)), nick_(this->identity.nick) {}
+
+  void connect() override { ++connects; }
+  void send(IrcMessage message) override {
+    auto line = message.serialize();
+    lines.push_back(line ? *line : "<unserializable>");
+  }
+  void send_text(const std::string& command, const std::string& target, const std::string& text) override {
+    std::istringstream in(text);
+    for (std::string piece; std::getline(in, piece);)
+      if (!piece.empty()) send(make_message(command, {target, piece}));
+  }
+  bool send_raw(std::string_view line) override {
+    if (line.find_first_of("\r\n") != std::string_view::npos) return false;
+    auto parsed = parse(line);
+    if (!parsed) return false;
+    send(*parsed);
+    return true;
+  }
+  void quit(const std::string& reason, std::function<void()> done) override {
+    lines.push_back("QUIT :" + reason);
+    quit_reason = reason;
+    done();
+  }
+  bool registered() const override { return registered_; }
+  const std::string& nick() const override { return nick_; }
+  const ISupport& isupport() const override { return isupport_; }
+  bool cap_enabled(std::string_view cap) const override { return caps.count(std::string(cap)) > 0; }
+  std::chrono::milliseconds lag() const override { return std::chrono::milliseconds(12); }
+  bool is_ctcp_query(const IrcMessage& m) const override {
+    return m.command == "PRIVMSG" && m.param(1).starts_with("\x01") && !m.param(1).starts_with("\x01" "ACTION");
+  }
+
+  /// The server accepts us under `as` (the wanted nick by default).
+  void welcome(const std::string& as = {}) {
+    if (!as.empty()) nick_ = as;
+    registered_ = true;
+    events.on_registered(nick_);
+  }
+  /// Feeds one server line.
+  void receive(std::string_view line) {
+    auto parsed = parse(line);
+    if (!parsed) throw std::runtime_error("bad test line");
+    if (parsed->command == "NICK" && isupport_.same_name(parsed->nick(), nick_)) nick_ = parsed->param(0);
+    events.on_message(*parsed);
+  }
+  std::vector<std::string> take_lines() { return std::exchange(lines, {}); }
+
+  NetworkConfig network;
+  UserIdentity identity;
+  Events events;
+  std::vector<std::string> lines;
+  std::set<std::string> caps;
+  std::string quit_reason;
+  int connects = 0;
+
+ private:
+  bool registered_ = false;
+  std::string nick_;
+  ISupport isupport_;
+};
+
+/// Builds FakeLinks and remembers them, newest last.
+struct FakeNetwork {
+  IrcLinkFactory factory() {
+    return [this](const NetworkConfig& n, const UserIdentity& id, IrcLink::Events e) -> std::unique_ptr<IrcLink> {
+      auto link = std::make_unique<FakeLink>(n, id, std::move(e));
+      links.push_back(link.get());
+      return link;
+    };
+  }
+  FakeLink& last() { return *links.back(); }
+  std::vector<FakeLink*> links;
+};
+
+inline const char* default_config = R"(
+kind = "irc"
+domain = "irc.example.org"
+secret = "s"
+grace_seconds = 30
+[networks.libera]
+host = "irc.libera.chat"
+port = 6697
+tls = true
+[networks.oftc]
+host = "irc.oftc.net"
+)";
+
+/// A stanza from text (test input).
+xmpp::Element stanza(const std::string& xml);
+
+}  // namespace junction::irc::testing
