@@ -184,6 +184,19 @@ TEST_F(SessionTest, OverlongCommandLine) {
   EXPECT_EQ(say("RSET\nNOOP\n"), (Lines{"250 2.0.0 Ok", "250 2.0.0 Ok"}));
 }
 
+TEST_F(SessionTest, ByteByByteInputGivesTheSameDialogue) {
+  std::string script =
+      "LHLO mx\r\nMAIL FROM:<b@example.com>\r\nRCPT TO:<a@example.org>\r\nDATA\r\n.x\r\n\r\n.\r\nQUIT\r\n";
+  make(InboundProtocol::lmtp);
+  statuses = std::vector<DeliveryStatus>{{DeliveryOutcome::delivered, ""}};
+  auto whole = say(script);
+  make(InboundProtocol::lmtp);
+  for (char c : script) session->feed(std::string_view(&c, 1));
+  EXPECT_EQ(sink.take(), whole);
+  ASSERT_EQ(delivered.size(), 2u);
+  EXPECT_EQ(delivered[1].message, "x\r\n\r\n");
+}
+
 TEST_F(SessionTest, LateAnswerAfterDestructionIsIgnored) {
   make(InboundProtocol::lmtp);
   hold_rcpt = true;

@@ -184,5 +184,17 @@ TEST(MailParser, InvalidUtf8IsRepaired) {
   EXPECT_EQ(m->text, "caf\xEF\xBF\xBD \xEF\xBF\xBD(\n");
 }
 
+TEST(MailParser, TruncatedFixturesNeverCrash) {
+  for (const char* name : {"nested.eml", "dsn_postfix.eml", "rfc2231.eml", "html_only.eml"}) {
+    std::string raw = fixture(name);
+    for (std::size_t cut = 0; cut < raw.size(); cut += 37) {
+      auto m = parse_mail(std::string_view(raw).substr(0, cut));
+      if (m) {
+        EXPECT_LE(m->text.size(), ParseOptions{}.max_text_bytes);
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace junction::email

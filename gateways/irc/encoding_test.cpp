@@ -60,6 +60,14 @@ TEST(Encoding, EveryByteDecodesToValidUtf8) {
   }
 }
 
+TEST(Encoding, DecodeKeepsFormattingAndCtcpBytes) {
+  // The connection decodes whole lines; stripping here would lose /me and bold before
+  // ctcp.hpp and formatting.hpp ever saw them.
+  EXPECT_EQ(decode("\x01" "ACTION caf\xe9\x01 \x02" "bold", Fallback::latin1),
+            "\x01" "ACTION caf\xc3\xa9\x01 \x02" "bold");
+  EXPECT_EQ(to_utf8("\x01" "ACTION x\x01"), "ACTION x");
+}
+
 TEST(Encoding, ParsesFallbackNames) {
   EXPECT_EQ(parse_fallback("CP1252"), Fallback::cp1252);
   EXPECT_EQ(parse_fallback("windows-1252"), Fallback::cp1252);

@@ -123,12 +123,13 @@ void IrcConnection::on_data(std::string_view bytes) {
 }
 
 void IrcConnection::handle_line(std::string line) {
-  auto parsed = parse(decode(line, network_.encoding));
+  std::string text = decode(line, network_.encoding);
+  log::trace("irc", "{} <- {}", network_.alias, text);
+  auto parsed = parse(text);
   if (!parsed) {
     log::debug("irc", "{}: unparsable line dropped: {}", network_.alias, parsed.error().message);
     return;
   }
-  log::trace("irc", "{} <- {}", network_.alias, decode(line, network_.encoding));
   last_received_ = env_.clock->now();
   auto alive = alive_;
   handle_message(*parsed);
@@ -335,25 +336,17 @@ void IrcConnection::send_now(const IrcMessage& msg) {
 }
 
 void IrcConnection::quit(const std::string& reason, std::function<void()> done) {
-  if (state_ == State::idle || state_ == State::quitting) {
-    if (state_ == State::quitting && done) {
-      auto previous = std::move(quit_done_);
-      quit_done_ = [previous = std::move(previous), done = std::move(done)] {
-        if (previous) previous();
-        done();
-      };
-    } else if (done) {
-      done();
-    }
+  if (state_ == State::quitting) {
+    quit_done_ = [first = std::move(quit_done_), then = std::move(done)] {
+      if (first) first();
+      if (then) then();
+    };
     return;
   }
-  bool had_stream = state_ != State::connecting;
   quit_done_ = std::move(done);
+  // Without a stream (idle, or still connecting) there is nobody to say goodbye to.
+  if (state_ == State::idle || state_ == State::connecting) return finish_quit();
   queue_.clear();
-  if (!had_stream) {
-    finish_quit();
-    return;
-  }
   send_now(make_message("QUIT", {reason}));
   state_ = State::quitting;
   connect_timer_->cancel();

@@ -60,7 +60,8 @@ class IrcConnection {
   /// PASS/NICK/USER, SASL. Ignored unless idle (a fresh object or after a failure/disconnect).
   void connect();
   /// Queued behind flood control. A line that cannot be serialized (CR/LF/NUL, bad middle
-  /// parameter) is logged and dropped. Dropped too when not connected.
+  /// parameter) is logged and dropped. Lines sent while connecting or registering wait for
+  /// 001; when idle or quitting they are dropped.
   void send(IrcMessage message);
   /// PRIVMSG or NOTICE: one message per line of text, each cut to what the server will relay.
   void send_text(const std::string& command, const std::string& target, const std::string& text);

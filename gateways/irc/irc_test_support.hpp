@@ -6,10 +6,13 @@
 #include "gateways/irc/irc_link.hpp"
 #include "store/sqlite_store.hpp"
 #include "util/metrics.hpp"
+#include "xmpp/stream_parser.hpp"
 
 #include <deque>
 #include <map>
 #include <memory>
+#include <set>
+#include <stdexcept>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -182,6 +185,70 @@ host = "irc.oftc.net"
 )";
 
 /// A stanza from text (test input).
-xmpp::Element stanza(const std::string& xml);
+inline xmpp::Element stanza(const std::string& xml) {
+  std::vector<xmpp::Element> got;
+  xmpp::StreamParser parser({.on_stream_open = {},
+                             .on_stanza = [&](xmpp::Element&& e) { got.push_back(std::move(e)); },
+                             .on_stream_close = {},
+                             .on_error = [](const xmpp::StreamError& e) { throw std::runtime_error(e.text); }});
+  parser.feed("<stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams'>");
+  parser.feed(xml);
+  if (got.size() != 1) throw std::runtime_error("expected one stanza: " + xml);
+  return got.front();
+}
+
+/// Hands a stanza to the gateway the way the host routes it.
+inline void route(core::Gateway& gateway, const std::string& xml) {
+  auto e = stanza(xml);
+  auto from = *xmpp::Jid::parse(e.attr_or("from"));
+  auto to = *xmpp::Jid::parse(e.attr_or("to"));
+  if (e.name() == "message") gateway.on_message(e, from, to);
+  if (e.name() == "presence") gateway.on_presence(e, from, to);
+  if (e.name() == "iq" && !gateway.on_iq(e, from, to)) throw std::runtime_error("iq not handled");
+}
+
+/// A gateway wired to fakes, with helpers for the usual dialogues.
+struct Harness {
+  explicit Harness(const std::string& config = default_config) : ctx(config) {
+    gateway = std::make_unique<IrcGateway>(ctx, net.factory());
+    gateway->start();
+  }
+  ~Harness() {
+    gateway.reset();
+    ctx.io().poll();
+  }
+  void in(const std::string& xml) { route(*gateway, xml); }
+  FakeLink& link() { return net.last(); }
+  /// Joins #chan on libera as `nick` from alice@example.org/phone and completes the join
+  /// with the given NAMES list; returns the stanzas sent.
+  std::vector<xmpp::Element> join(const std::string& names = "alice @op +voiced plain", const std::string& resource = "phone",
+                                  const std::string& nick = "alice") {
+    in("<presence from='alice@example.org/" + resource + "' to='#chan%libera@irc.example.org/" + nick +
+       "' id='j1'><x xmlns='http://jabber.org/protocol/muc'><history maxstanzas='0'/></x></presence>");
+    if (!link().registered()) link().welcome();
+    link().receive(":" + link().nick() + "!u@h JOIN #chan");
+    link().receive(":srv 332 " + link().nick() + " #chan :The topic");
+    link().receive(":srv 353 " + link().nick() + " = #chan :" + names);
+    link().receive(":srv 366 " + link().nick() + " #chan :End of /NAMES list.");
+    return ctx.take();
+  }
+
+  FakeContext ctx;
+  FakeNetwork net;
+  std::unique_ptr<IrcGateway> gateway;
+};
+
+/// Status codes of a MUC presence, in order.
+inline std::vector<std::string> status_codes(const xmpp::Element& presence) {
+  std::vector<std::string> out;
+  if (const auto* x = presence.child("x", "http://jabber.org/protocol/muc#user"))
+    for (const auto* s : x->children("status")) out.push_back(s->attr_or("code"));
+  return out;
+}
+
+inline const xmpp::Element* muc_item(const xmpp::Element& presence) {
+  const auto* x = presence.child("x", "http://jabber.org/protocol/muc#user");
+  return x ? x->child("item") : nullptr;
+}
 
 }  // namespace junction::irc::testing

@@ -191,6 +191,13 @@ class IrcTransportTest : public ::testing::Test {
     return failure;
   }
 
+  // The client's QUIT has left when quit() completes; let the server read it.
+  void let_server_catch_up(const ScriptedServer& server) {
+    io.restart();
+    for (int i = 0; i < 100 && (server.received.empty() || server.received.back() != "QUIT bye"); ++i)
+      io.run_for(20ms);
+  }
+
   void use_tls(const SelfSigned& cert) {
     server_tls.emplace(ssl::context::tls_server);
     server_tls->use_certificate_chain(asio::buffer(cert.cert_pem));
@@ -210,6 +217,7 @@ TEST_F(IrcTransportTest, PlainTcpRegistersSendsAndQuits) {
   network.port = server.port();
   EXPECT_EQ(run(), std::nullopt);
   EXPECT_EQ(registered_as, "alice");
+  let_server_catch_up(server);
   auto has = [&](const std::string& l) {
     return std::find(server.received.begin(), server.received.end(), l) != server.received.end();
   };
@@ -251,6 +259,7 @@ TEST_F(IrcTransportTest, TlsAcceptedWithoutVerification) {
   network.verify = false;
   EXPECT_EQ(run(), std::nullopt);
   EXPECT_EQ(registered_as, "alice");
+  let_server_catch_up(server);
   EXPECT_EQ(server.received.back(), "QUIT bye");
 }
 

@@ -112,6 +112,8 @@ void MucBridge::join(const xmpp::Element& stanza, const xmpp::Jid& from, const A
   created.pending.push_back(std::move(pending));
   std::string name = to.name, key = created.key;
   s.when_registered([&s, name, key] {
+    // Everyone may have left again before the server welcomed us.
+    if (!s.channel(name)) return;
     std::vector<std::string> params{name};
     if (!key.empty()) params.push_back(key);
     s.link().send(make_message("JOIN", std::move(params)));
@@ -129,7 +131,9 @@ void MucBridge::set_persistent(NetworkSession& s, const std::vector<std::string>
     }
     Channel& c = s.add_channel(name, b_.jids.room(s.network(), name));
     c.persistent = true;
-    s.when_registered([&s, name] { s.link().send(make_message("JOIN", {name})); });
+    s.when_registered([&s, name] {
+      if (s.channel(name)) s.link().send(make_message("JOIN", {name}));
+    });
   }
   std::vector<std::string> dropped;
   for (auto& [key, c] : s.channels())

@@ -67,6 +67,7 @@ std::vector<NetworkSession*> SessionManager::all() {
 }
 
 void SessionManager::idle(NetworkSession& session) {
+  if (find(session.user(), session.network()) != &session) return;  // already closing
   if (!session.channels().empty() || session.grace_armed()) return;
   if (options_->grace.count() == 0) return close(session, "Leaving");
   session.set_grace_armed(true);

@@ -2,7 +2,11 @@
 // Errors as values at module boundaries: a Result<T> is either a T or an Error that says
 // what went wrong in words the caller can pass on to a user or an operator.
 #include <utility>
+#if defined(__clang__) && __clang_major__ < 16
+#include "util/expected_compat.hpp"
+#else
 #include <expected>
+#endif
 #include <string>
 
 namespace junction {

@@ -9,7 +9,6 @@ namespace junction::xmpp {
 namespace {
 
 using tcp = asio::ip::tcp;
-constexpr std::string_view log_tag = "xmpp";
 constexpr std::size_t timer_count = static_cast<std::size_t>(SessionTimer::closing) + 1;
 // How long a closed connection may keep flushing its last bytes (a stream error, the closing
 // tag) to a peer that stopped reading.
