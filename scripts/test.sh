@@ -61,9 +61,11 @@ sanitized_unit_tests() {
 }
 
 fuzz_build() {
-  CC=clang-14 CXX=clang++-14 configure_and_build build-fuzz \
+  # Only the fuzz targets and what they link are built with clang.
+  CC=clang-14 CXX=clang++-14 cmake -S "$ROOT" -B "$ROOT/build-fuzz" -G Ninja \
     -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
-    -DJUNCTION_FUZZ=ON -DBUILD_TESTING=OFF
+    -DJUNCTION_FUZZ=ON -DBUILD_TESTING=OFF &&
+    cmake --build "$ROOT/build-fuzz" -j "$JOBS" --target fuzzers
 }
 
 run_fuzzer() {
