@@ -1,7 +1,11 @@
 #include "gateways/registry.hpp"
 
 #include "gateways/echo/echo_gateway.hpp"
+#include "gateways/sms/sms_gateway.hpp"
 
 namespace junction::gateways {
-void register_all() { echo::register_echo_gateway(); }
+void register_all() {
+  echo::register_echo_gateway();
+  sms::register_sms_gateway();
+}
 }  // namespace junction::gateways

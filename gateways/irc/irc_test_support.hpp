@@ -118,6 +118,7 @@ class FakeLink final : public IrcLink {
   void quit(const std::string& reason, std::function<void()> done) override {
     lines.push_back("QUIT :" + reason);
     quit_reason = reason;
+    if (quits) quits->push_back(reason);
     done();
   }
   bool registered() const override { return registered_; }
@@ -150,6 +151,8 @@ class FakeLink final : public IrcLink {
   std::vector<std::string> lines;
   std::set<std::string> caps;
   std::string quit_reason;
+  /// Outlives the link (which is destroyed once it has quit).
+  std::vector<std::string>* quits = nullptr;
   int connects = 0;
 
  private:
@@ -163,12 +166,14 @@ struct FakeNetwork {
   IrcLinkFactory factory() {
     return [this](const NetworkConfig& n, const UserIdentity& id, IrcLink::Events e) -> std::unique_ptr<IrcLink> {
       auto link = std::make_unique<FakeLink>(n, id, std::move(e));
+      link->quits = &quits;
       links.push_back(link.get());
       return link;
     };
   }
   FakeLink& last() { return *links.back(); }
-  std::vector<FakeLink*> links;
+  std::vector<FakeLink*> links;  // dangling once a session is disposed
+  std::vector<std::string> quits;
 };
 
 inline const char* default_config = R"(

@@ -161,7 +161,7 @@ TEST(MucJoin, GraceTimerQuitsAfterTheDelay) {
   EXPECT_EQ(link->take_lines(), Strings{"PART #chan"});
   EXPECT_EQ(h.gateway->bridge().sessions.size(), 1u) << "the grace period runs first";
   h.ctx.io().run_for(std::chrono::milliseconds(1500));
-  EXPECT_EQ(link->quit_reason, "Leaving");
+  EXPECT_EQ(h.net.quits, std::vector<std::string>{"Leaving"});
   EXPECT_EQ(h.gateway->bridge().sessions.size(), 0u);
 }
 

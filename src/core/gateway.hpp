@@ -95,6 +95,15 @@ class GatewayContext {
   // written to the stream, resent after reconnects until a ping barrier confirms it. Returns
   // false (with nothing stored twice) when `key` was already delivered or queued.
   virtual Result<bool> deliver(xmpp::Element stanza, const std::string& key, const std::string& user) = 0;
+  // deliver() for bursts (webhooks): the store write joins a group commit on a worker, shared
+  // with every other deliver_async() waiting at the time, so a burst costs one disk sync
+  // rather than one per stanza. `done` runs on the loop once the entry is stored (true), was
+  // already known (false), or could not be stored (error); answer the peer only then.
+  // The default stores synchronously, as deliver() does.
+  virtual void deliver_async(xmpp::Element stanza, std::string key, std::string user,
+                             std::function<void(Result<bool>)> done) {
+    done(deliver(std::move(stanza), key, user));
+  }
 
   // Durable XMPP->legacy sending: the entry is stored, then `sender` (set once by the
   // gateway) is called with retries and exponential backoff on transient outcomes.

@@ -32,6 +32,13 @@ GatewayHost::GatewayHost(HostEnvironment env, GatewayConfig config, const XmppCo
                                                             std::move(callbacks));
   delivery_ = std::make_unique<XmppDelivery>(config_.name, env_.store->outbox(), static_cast<StanzaLink&>(*this),
                                              *env_.metrics);
+  if (env_.workers && env_.store_batch) {
+    delivery_->enable_group_commit(
+        [workers = env_.workers](std::function<void()> work, std::function<void()> done) {
+          workers->run(std::move(work), std::move(done));
+        },
+        env_.store_batch);
+  }
   legacy_ = std::make_unique<LegacyOutbox>(*env_.io, config_.name, env_.store->outbox(), *env_.metrics);
 }
 
@@ -88,6 +95,12 @@ void GatewayHost::send(xmpp::Element stanza) {
 Result<bool> GatewayHost::deliver(xmpp::Element stanza, const std::string& key, const std::string& user) {
   if (!stanza.attr("from")) stanza.set_attr("from", config_.domain);
   return delivery_->deliver(stanza, key, user);
+}
+
+void GatewayHost::deliver_async(xmpp::Element stanza, std::string key, std::string user,
+                                std::function<void(Result<bool>)> done) {
+  if (!stanza.attr("from")) stanza.set_attr("from", config_.domain);
+  delivery_->deliver_async(stanza, key, user, std::move(done));
 }
 
 void GatewayHost::set_legacy_sender(LegacySender sender) { legacy_->set_sender(std::move(sender)); }

@@ -29,6 +29,9 @@ struct HostEnvironment {
   Metrics* metrics = nullptr;
   net::HttpServer* http = nullptr;  // null when [http] listen is off
   WorkerPool* workers = nullptr;
+  // Runs work in one store transaction (SqliteStore::batch): group commit for deliver_async.
+  // Unset: deliver_async stores synchronously.
+  std::function<Result<void>(const std::function<Result<void>()>&)> store_batch;
   std::string public_url;
   std::chrono::steady_clock::time_point started_at;
   std::function<bool(const xmpp::Jid&)> is_admin;
@@ -62,6 +65,8 @@ class GatewayHost final : public GatewayContext, private StanzaLink {
   Metrics& metrics() override { return *env_.metrics; }
   void send(xmpp::Element stanza) override;
   Result<bool> deliver(xmpp::Element stanza, const std::string& key, const std::string& user) override;
+  void deliver_async(xmpp::Element stanza, std::string key, std::string user,
+                     std::function<void(Result<bool>)> done) override;
   void set_legacy_sender(LegacySender sender) override;
   void set_legacy_failure_handler(
       std::function<void(const store::OutboxEntry&, const std::string&)> handler) override;

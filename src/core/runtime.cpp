@@ -65,6 +65,7 @@ Result<void> Runtime::open() {
     env.metrics = &metrics_;
     env.http = http_.get();
     env.workers = workers_.get();
+    env.store_batch = [store = store_.get()](const std::function<Result<void>()>& work) { return store->batch(work); };
     env.public_url = config_.http.public_url;
     env.started_at = started_;
     env.is_admin = [this](const xmpp::Jid& user) { return is_admin(user); };

@@ -18,22 +18,82 @@ XmppDelivery::XmppDelivery(std::string gateway, store::OutboxRepository& outbox,
       resent_(metrics.counter("junction_delivery_written_from_backlog_total",
                               "Stored stanzas written after a (re)connect", {{"gateway", gateway_}})) {}
 
-Result<bool> XmppDelivery::deliver(const xmpp::Element& stanza, const std::string& key, const std::string& user) {
+store::OutboxEntry XmppDelivery::make_entry(const xmpp::Element& stanza, const std::string& key,
+                                            const std::string& user) const {
   store::OutboxEntry entry;
   entry.gateway = gateway_;
   entry.direction = store::Direction::to_xmpp;
   entry.key = key;
   entry.user = user;
   entry.payload = stanza.to_string("jabber:component:accept");
+  return entry;
+}
+
+void XmppDelivery::write_stored(const store::OutboxEntry& entry, std::int64_t id) {
+  // While the backlog is being replayed, new entries wait their turn so order is kept.
+  if (!backlog_pending_ && link_.online() && link_.write_serialized(entry.payload)) written_.push_back(id);
+}
+
+Result<bool> XmppDelivery::deliver(const xmpp::Element& stanza, const std::string& key, const std::string& user) {
+  auto entry = make_entry(stanza, key, user);
   auto stored = outbox_.enqueue(entry);
   if (!stored) return fail("could not store the stanza: " + stored.error().message);
   if (!stored->inserted) return false;
-  // While the backlog is being replayed, new entries wait their turn so order is kept.
-  if (!backlog_pending_ && link_.online() && link_.write_serialized(entry.payload)) {
-    written_.push_back(stored->id);
-    request_barrier();
-  }
+  write_stored(entry, stored->id);
+  request_barrier();
   return true;
+}
+
+void XmppDelivery::enable_group_commit(Offload offload, Transaction transaction) {
+  offload_ = std::move(offload);
+  transaction_ = std::move(transaction);
+}
+
+void XmppDelivery::deliver_async(const xmpp::Element& stanza, const std::string& key, const std::string& user,
+                                 std::function<void(Result<bool>)> done) {
+  if (!offload_ || !transaction_) return done(deliver(stanza, key, user));
+  waiting_.push_back(Pending{make_entry(stanza, key, user), std::move(done)});
+  if (!committing_) commit_waiting();
+}
+
+void XmppDelivery::commit_waiting() {
+  if (waiting_.empty()) return;
+  committing_ = true;
+  auto batch = std::make_shared<std::vector<Pending>>(std::move(waiting_));
+  waiting_.clear();
+  offload_(
+      [batch, &outbox = outbox_, transaction = transaction_] {
+        auto committed = transaction([&]() -> Result<void> {
+          for (auto& pending : *batch) {
+            pending.result = outbox.enqueue(pending.entry);
+            if (!pending.result) return std::unexpected(pending.result.error());
+          }
+          return {};
+        });
+        // A failed transaction rolled back every entry of the batch, not just the one that failed.
+        if (!committed)
+          for (auto& pending : *batch) pending.result = std::unexpected(committed.error());
+      },
+      [this, batch, alive = std::weak_ptr<bool>(alive_)] {
+        if (alive.expired()) return;
+        committing_ = false;
+        finish_batch(*batch);
+        commit_waiting();
+      });
+}
+
+void XmppDelivery::finish_batch(std::vector<Pending>& batch) {
+  for (auto& pending : batch) {
+    if (!pending.result) {
+      pending.done(fail("could not store the stanza: " + pending.result.error().message));
+    } else if (!pending.result->inserted) {
+      pending.done(false);
+    } else {
+      write_stored(pending.entry, pending.result->id);
+      pending.done(true);
+    }
+  }
+  request_barrier();
 }
 
 std::size_t XmppDelivery::unconfirmed() const {

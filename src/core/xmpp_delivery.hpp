@@ -15,6 +15,8 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -27,6 +29,18 @@ class XmppDelivery {
 
   // true: stored and (if online) written; false: the key was known, nothing stored again.
   Result<bool> deliver(const xmpp::Element& stanza, const std::string& key, const std::string& user);
+
+  // Group commit: `offload` runs work on a worker and its continuation on the loop;
+  // `transaction` runs work in one store transaction (SqliteStore::batch). Without them
+  // deliver_async() stores synchronously.
+  using Offload = std::function<void(std::function<void()> work, std::function<void()> done)>;
+  using Transaction = std::function<Result<void>(const std::function<Result<void>()>&)>;
+  void enable_group_commit(Offload offload, Transaction transaction);
+  // deliver(), but stored with whatever else is waiting in one transaction on a worker; one
+  // batch is committed at a time and the next gathers everything that arrived meanwhile, so
+  // the batch size follows the load with no timer. `done` runs on the loop.
+  void deliver_async(const xmpp::Element& stanza, const std::string& key, const std::string& user,
+                     std::function<void(Result<bool>)> done);
 
   // Stream state changes, called by the host.
   void on_online();
@@ -52,6 +66,26 @@ class XmppDelivery {
   bool backlog_pending_ = true;  // until a backlog page comes back empty after going online
   std::vector<std::int64_t> written_;               // written since the last barrier was sent
   std::deque<std::vector<std::int64_t>> awaiting_;  // per barrier in flight, oldest first
+
+  struct Pending {
+    store::OutboxEntry entry;
+    std::function<void(Result<bool>)> done;
+    Result<store::EnqueueResult> result = store::EnqueueResult{};
+  };
+  store::OutboxEntry make_entry(const xmpp::Element& stanza, const std::string& key, const std::string& user) const;
+  void write_stored(const store::OutboxEntry& entry, std::int64_t id);
+  void commit_waiting();
+  void finish_batch(std::vector<Pending>& batch);
+  Offload offload_;
+  Transaction transaction_;
+  std::vector<Pending> waiting_;  // queued for the next group commit
+  bool committing_ = false;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+
+ public:
+  ~XmppDelivery() { *alive_ = false; }
+  XmppDelivery(const XmppDelivery&) = delete;
+  XmppDelivery& operator=(const XmppDelivery&) = delete;
 };
 
 }  // namespace junction::core

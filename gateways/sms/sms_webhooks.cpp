@@ -1,0 +1,201 @@
+// SMS -> XMPP: the provider's webhooks. Order matters: the signature or token first (403 and
+// nothing stored), then the message is stored and de-duplicated by the provider's id, and only
+// then does the provider get its 2xx. A provider that gets no 2xx sends again; the id makes
+// that harmless.
+#include "gateways/sms/phone_number.hpp"
+#include "gateways/sms/sms_gateway.hpp"
+#include "util/log.hpp"
+#include "xmpp/namespaces.hpp"
+
+#include <fmt/format.h>
+
+#include <cctype>
+
+namespace junction::sms {
+namespace {
+
+net::HttpResponse plain(int status, std::string text) {
+  net::HttpResponse response;
+  response.status = status;
+  response.body = std::move(text) + "\n";
+  return response;
+}
+
+net::HttpResponse from_reply(const WebhookReply& reply) {
+  net::HttpResponse response;
+  response.status = reply.status;
+  response.content_type = reply.content_type;
+  response.body = reply.body;
+  return response;
+}
+
+// Answers once the store has spoken: the provider's usual reply, or 503 so it tries again.
+std::function<void(Result<bool>)> answer_when_stored(net::Responder respond, WebhookReply ack, std::string what) {
+  return [respond = std::move(respond), ack = std::move(ack), what = std::move(what)](Result<bool> stored) {
+    if (!stored) {
+      log::error("sms", "{} not stored: {}", what, stored.error().message);
+      return respond(plain(503, "not stored, try again"));
+    }
+    respond(from_reply(ack));
+  };
+}
+
+}  // namespace
+
+WebhookRequest SmsGateway::webhook_request(const net::HttpRequest& request) const {
+  return make_webhook_request(request.method, context_.public_url(), request.target, request.headers, request.body);
+}
+
+std::shared_ptr<const Provider> SmsGateway::provider_for_number(const std::string& number) {
+  auto owned = numbers_.owner_of(number);
+  if (!owned || owned->source != NumberSource::own_account) return provider_;
+  return provider_for(owned->owner);
+}
+
+std::optional<store::OutboxEntry> SmsGateway::sent_entry(const std::string& provider_id) {
+  if (provider_id.empty()) return std::nullopt;
+  auto& outbox = context_.store().outbox();
+  if (auto found = outbox.find_by_provider_ref(context_.name(), provider_id); found && *found) return **found;
+  // Our own id (Kannel's reports): valid even before the send's outcome was recorded.
+  if (auto id = entry_id_from_message_id(provider_id)) {
+    if (auto found = outbox.get(*id); found && *found && (*found)->gateway == context_.name() &&
+                                      (*found)->direction == store::Direction::to_legacy)
+      return **found;
+  }
+  return std::nullopt;
+}
+
+void SmsGateway::introduce_contact(const std::string& owner, const xmpp::Jid& contact) {
+  std::string cache_key = owner + "\n" + contact.bare_str();
+  if (known_contacts_.count(cache_key)) return;
+  auto& contacts = context_.store().contacts();
+  auto existing = contacts.get(context_.name(), owner, contact.bare_str());
+  if (existing && *existing) {
+    known_contacts_.insert(cache_key);
+    return;
+  }
+  store::Contact row;
+  row.gateway = context_.name();
+  row.user = owner;
+  row.contact = contact.bare_str();
+  row.name = display_number(contact.node());
+  if (auto saved = contacts.upsert(row); !saved) {
+    log::error("sms", "{}: cannot store contact {} of {}: {}", context_.name(), row.contact, owner,
+               saved.error().message);
+    return;
+  }
+  known_contacts_.insert(cache_key);
+  // XEP-0100: the gateway asks the user to add the number; the nick names it nicely.
+  xmpp::Element subscribe("presence");
+  subscribe.set_attr("type", "subscribe");
+  subscribe.set_attr("from", contact.bare_str());
+  subscribe.set_attr("to", owner);
+  subscribe.add_child("nick", std::string(xmpp::ns::nick)).set_text(row.name);
+  context_.deliver_async(std::move(subscribe), "sub:" + owner + "|" + contact.bare_str(), owner,
+                         [](Result<bool>) {});
+}
+
+void SmsGateway::inbound_webhook(const net::HttpRequest& request, net::Responder respond) {
+  auto webhook = webhook_request(request);
+  // With users' own accounts the signer depends on the number texted: read it first, trusting
+  // nothing and storing nothing until that account's check passes.
+  auto provider = provider_;
+  if (settings_.self_service) {
+    if (auto peek = provider_->parse_inbound(webhook))
+      if (auto to = normalize_number(peek->to, settings_.default_country)) provider = provider_for_number(*to);
+  }
+  if (!provider->verify(webhook)) {
+    log::warn("sms", "{}: refused an inbound webhook from {}: bad signature or token", context_.name(),
+              request.remote_address);
+    return respond(plain(403, "forbidden"));
+  }
+  auto sms = provider->parse_inbound(webhook);
+  if (!sms) {
+    // One URL may get every event (Telnyx profiles): a delivery report is not an error.
+    if (provider->parse_status(webhook)) return status_webhook(request, std::move(respond));
+    log::warn("sms", "{}: an inbound webhook not understood: {}", context_.name(), sms.error().message);
+    return respond(from_reply(provider->acknowledge()));
+  }
+  auto to = normalize_number(sms->to, settings_.default_country);
+  auto owner = to ? numbers_.owner_of(*to) : std::nullopt;
+  if (!owner) {
+    log::warn("sms", "{}: a text from {} to {}, a number nobody owns here: dropped", context_.name(), sms->from,
+              sms->to);
+    return respond(from_reply(provider->acknowledge()));
+  }
+  auto from = normalize_number(sms->from, settings_.default_country);
+  auto contact = xmpp::Jid::from_parts(from ? node_from_number(*from) : xmpp::escape_node(sms->from),
+                                       context_.domain());
+  if (!contact) {
+    log::warn("sms", "{}: a text from an unusable sender \"{}\": dropped", context_.name(), sms->from);
+    return respond(from_reply(provider->acknowledge()));
+  }
+  introduce_contact(owner->owner, *contact);
+
+  xmpp::Element message("message");
+  message.set_attr("type", "chat");
+  message.set_attr("from", contact->bare_str());
+  message.set_attr("to", owner->owner);
+  message.set_attr("id", "sms-" + sms->provider_id);
+  std::string body = sms->body;
+  for (const auto& url : sms->media_urls) body += (body.empty() ? "" : "\n") + url;  // the fallback
+  message.add_child("body").set_text(body);
+  for (const auto& url : sms->media_urls) {
+    auto& x = message.add_child("x", std::string(xmpp::ns::oob));
+    x.add_child("url").set_text(url);
+  }
+  message.add_child("store", std::string(xmpp::ns::hints));
+  context_.deliver_async(std::move(message), "in:" + sms->provider_id, owner->owner,
+                         answer_when_stored(std::move(respond), provider->acknowledge(),
+                                            fmt::format("{}: text {}", context_.name(), sms->provider_id)));
+}
+
+void SmsGateway::status_webhook(const net::HttpRequest& request, net::Responder respond) {
+  auto webhook = webhook_request(request);
+  auto provider = provider_;
+  if (settings_.self_service) {
+    if (auto peek = provider_->parse_status(webhook))
+      if (auto entry = sent_entry(peek->provider_id)) provider = provider_for(entry->user);
+  }
+  if (!provider->verify(webhook)) {
+    log::warn("sms", "{}: refused a status webhook from {}: bad signature or token", context_.name(),
+              request.remote_address);
+    return respond(plain(403, "forbidden"));
+  }
+  auto ack = provider->acknowledge();
+  auto report = provider->parse_status(webhook);
+  if (!report) {
+    log::warn("sms", "{}: a status webhook not understood: {}", context_.name(), report.error().message);
+    return respond(from_reply(ack));
+  }
+  auto entry = sent_entry(report->provider_id);
+  auto out = entry ? decode_outbound(entry->payload) : std::nullopt;
+  if (!out) {
+    log::debug("sms", "{}: status {} for unknown message {}", context_.name(), status_name(report->status),
+               report->provider_id);
+    return respond(from_reply(ack));
+  }
+  std::string what = fmt::format("{}: status of {}", context_.name(), report->provider_id);
+  if (report->status == DeliveryStatus::delivered && out->receipt) {
+    xmpp::Element receipt("message");
+    receipt.set_attr("from", out->contact);
+    receipt.set_attr("to", out->user);
+    receipt.add_child("received", std::string(xmpp::ns::receipts)).set_attr("id", out->stanza_id);
+    receipt.add_child("store", std::string(xmpp::ns::hints));
+    return context_.deliver_async(std::move(receipt), "rcpt:" + entry->key, entry->user,
+                                  answer_when_stored(std::move(respond), ack, what));
+  }
+  if (is_failure(report->status)) {
+    std::string reason = report->error.empty() ? fmt::format("the provider reported it {}", status_name(report->status))
+                                               : report->error;
+    std::string lower = reason;
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower.find(provider->kind()) == std::string::npos) reason = fmt::format("{}: {}", provider->kind(), reason);
+    log::info("sms", "{}: text {} from {} {}: {}", context_.name(), report->provider_id, entry->user,
+              status_name(report->status), reason);
+    return notify_failure("fail:" + entry->key, *out, reason, answer_when_stored(std::move(respond), ack, what));
+  }
+  respond(from_reply(ack));
+}
+
+}  // namespace junction::sms
