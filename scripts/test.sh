@@ -8,7 +8,7 @@
 # Environment:
 #   JOBS=2             parallel build/test jobs
 #   FUZZ_SECONDS=30    libFuzzer -max_total_time per target
-#   SKIP="asan fuzz"   parts to leave out (setup build unit asan fuzz e2e); CI skips nothing
+#   SKIP="asan fuzz"   parts to leave out (setup build unit asan fuzz e2e deploy); CI skips nothing
 #   PYTEST_ADDOPTS="-k 'echo and prosody'"  pytest's own variable: extra e2e arguments
 set -uo pipefail
 
@@ -127,6 +127,15 @@ if ! skipped fuzz; then
 fi
 
 skipped e2e || part "end-to-end (pytest tests/e2e)" e2e
+
+# --- deploy: the Debian package, its systemd unit and the server recipes ------------------
+# tests/deploy/run.sh packages build/ (built above), installs the .deb, runs it against
+# Prosody/ejabberd/nginx set up from deploy/recipes/, then removes and purges it.
+# JUNCTION_DEBOOTSTRAP_TEST=1 adds the Dockerfile check in debootstrap chroots (slow).
+deploy() {
+  BUILD_DIR="$ROOT/build" JOBS="$JOBS" timeout --kill-after=30 25m bash "$ROOT/tests/deploy/run.sh"
+}
+skipped deploy || part "deploy (tests/deploy)" deploy
 
 echo
 echo "=================== summary ==================="
