@@ -243,7 +243,7 @@ RunResult run_once(const Options& o, bool verbose) {
 
   asio::steady_timer guard(io), sampler(io);
   std::vector<long> rss_series;
-  const auto begin = bench::Clock::now();
+  std::function<void()> sample;  // paced mode: one sample, then the next one armed
 
   if (o.rate <= 0) {
     server.on_online = [&] { server.blast(o.count, o.window); };
@@ -258,7 +258,7 @@ RunResult run_once(const Options& o, bool verbose) {
       io.stop();
     });
   } else {
-    std::function<void()> sample = [&] {
+    sample = [&] {
       auto t = std::chrono::duration<double>(bench::Clock::now() - server.started()).count();
       long rss = self_or_child_rss();
       rss_series.push_back(rss);
@@ -296,7 +296,6 @@ RunResult run_once(const Options& o, bool verbose) {
     }
   });
   io.run();
-  (void)begin;
 
   result.stats = server.stats();
   if (!failure.empty()) {

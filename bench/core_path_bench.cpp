@@ -4,14 +4,15 @@
 //   user_domains checks, by stanza name) -> a reply Element -> serialised by the session
 //   into the transport's write queue.
 // The session is the real sans-I/O state machine, fed through a fake transport that answers
-// its XEP-0199 pings, in 16 KiB reads as ComponentConnection does.
+// its XEP-0199 pings, in reads of up to 16 KiB (ComponentConnection's buffer) cut at stanza
+// boundaries.
 // Stages, each on a fresh session:
 //   parse       StreamParser alone, building Elements (the ceiling)
 //   core        parse -> dispatch -> reply -> serialise, replies written at once
 //   durable     the same, each reply stored first by the real XmppDelivery in a real SQLite
 //               file (one INSERT per reply, one UPDATE per ping barrier), as deliver() does
 // Prints stanzas/s (min/median/max over runs); never fails on timing.
-//   core_path_bench [stanzas=200000] [runs=5]
+//   core_path_bench [stanzas=200000] [runs=5] [parse|core|durable]
 #include "core_bench_support.hpp"
 #include "core/xmpp_delivery.hpp"
 #include "store/sqlite_store.hpp"
@@ -25,6 +26,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <deque>
+#include <tuple>
 #include <filesystem>
 #include <unistd.h>
 
@@ -49,6 +51,7 @@ class BenchTransport final : public xmpp::ComponentTransport, public xmpp::Sessi
     } else if (bytes.starts_with("<iq type='get'") && bytes.find("urn:xmpp:ping") != std::string::npos) {
       auto at = bytes.find(" id='");
       auto id = bytes.substr(at + 5, bytes.find('\'', at + 5) - at - 5);
+      ++pings;
       replies.push_back("<iq type='result' from='" + std::string(user_domain) + "' to='" + std::string(domain) +
                         "' id='" + id + "'/>");
     }
@@ -57,7 +60,7 @@ class BenchTransport final : public xmpp::ComponentTransport, public xmpp::Sessi
   void schedule(xmpp::SessionTimer, Duration) override {}
   void cancel(xmpp::SessionTimer) override {}
 
-  std::size_t messages_out = 0, bytes_out = 0;
+  std::size_t messages_out = 0, bytes_out = 0, pings = 0;
   std::deque<std::string> replies;  // ping results to feed back after the current read
 };
 
@@ -168,8 +171,16 @@ double run(Stage stage, const std::string& input, std::size_t n) {
     session_ptr = &session;
     session.start();
     session.connected();
-    for (std::size_t pos = 0; pos < input.size(); pos += read_size) {
-      session.received(std::string_view(input).substr(pos, read_size));
+    // Reads end on a stanza boundary so the ping answers fed in between (the server's
+    // interleaved writes) never land inside a message.
+    for (std::size_t pos = 0; pos < input.size();) {
+      std::size_t end = std::min(input.size(), pos + read_size);
+      if (end < input.size()) {
+        auto cut = input.rfind("</message>", end - 10);
+        if (cut != std::string::npos && cut + 10 > pos) end = cut + 10;
+      }
+      session.received(std::string_view(input).substr(pos, end - pos));
+      pos = end;
       while (!transport.replies.empty()) {
         auto reply = std::move(transport.replies.front());
         transport.replies.pop_front();
@@ -177,7 +188,8 @@ double run(Stage stage, const std::string& input, std::size_t n) {
       }
     }
     if (delivery && delivery->unconfirmed() > 0)
-      std::fprintf(stderr, "  (%zu replies still awaiting a barrier)\n", delivery->unconfirmed());
+      std::fprintf(stderr, "  (%zu replies still awaiting a barrier; %zu pings)\n", delivery->unconfirmed(),
+                   transport.pings);
     if (transport.messages_out + counters.dropped != n)
       std::fprintf(stderr, "  expected %zu replies, wrote %zu (dropped %zu)\n", n, transport.messages_out,
                    counters.dropped);
@@ -196,6 +208,7 @@ double run(Stage stage, const std::string& input, std::size_t n) {
 int main(int argc, char** argv) {
   std::size_t n = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 200000;
   int runs = argc > 2 ? std::atoi(argv[2]) : 5;
+  std::string only = argc > 3 ? argv[3] : "";  // parse | core | durable: one stage (for a profiler)
   if (n == 0 || runs <= 0) {
     std::fprintf(stderr, "usage: %s [stanzas] [runs]\n", argv[0]);
     return 2;
@@ -204,9 +217,10 @@ int main(int argc, char** argv) {
   const std::string input = make_input(n);
   std::printf("core_path_bench: %zu message stanzas (%.0f bytes each), %zu-byte reads, %d runs per stage\n", n,
               static_cast<double>(input.size()) / static_cast<double>(n), read_size, runs);
-  for (auto [stage, name] : {std::pair{Stage::parse, "parse (Expat -> Element)"},
-                             std::pair{Stage::core, "core: parse+dispatch+serialize"},
-                             std::pair{Stage::durable, "core + durable outbox (SQLite)"}}) {
+  for (auto [stage, key, name] : {std::tuple{Stage::parse, "parse", "parse (Expat -> Element)"},
+                                  std::tuple{Stage::core, "core", "core: parse+dispatch+serialize"},
+                                  std::tuple{Stage::durable, "durable", "core + durable outbox (SQLite)"}}) {
+    if (!only.empty() && only != key) continue;
     std::vector<double> rates;
     for (int r = 0; r < runs; ++r) rates.push_back(run(stage, input, n));
     std::sort(rates.begin(), rates.end());

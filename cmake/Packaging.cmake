@@ -51,13 +51,13 @@ set(CPACK_PACKAGE_NAME junction)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_CONTACT "${JUNCTION_PACKAGE_MAINTAINER}")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "XMPP gateway to IRC, SMS and email (XEP-0114 component)")
+# CPack puts the summary first and indents these lines itself.
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-    "XMPP gateway to IRC, SMS and email (XEP-0114 component)
- Junction connects to an XMPP server (Prosody, ejabberd, Openfire) as one
- external component per gateway domain and bridges each domain to a legacy
- network: IRC channels and private messages, SMS through an HTTP provider
- (Twilio, Kannel and others), or email over SMTP/LMTP. Messages are stored
- in SQLite before they are acknowledged.")
+    "Junction connects to an XMPP server (Prosody, ejabberd, Openfire) as one
+external component per gateway domain and bridges each domain to a legacy
+network: IRC channels and private messages, SMS through an HTTP provider
+(Twilio, Kannel and others), or email over SMTP/LMTP. Messages are stored
+in SQLite before they are acknowledged.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES TRUE)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)

@@ -16,7 +16,7 @@ PACKAGES=(
   # real peers for end-to-end tests and the demo
   prosody ejabberd ngircd kannel kannel-extras exim4-daemon-light swaks
   # test clients and tools
-  python3-slixmpp python3-pytest python3-twilio sqlite3 curl openssl
+  python3-slixmpp python3-pytest python3-twilio python3-cryptography sqlite3 curl openssl
 )
 
 missing=()

@@ -133,7 +133,9 @@ skipped e2e || part "end-to-end (pytest tests/e2e)" e2e
 # Prosody/ejabberd/nginx set up from deploy/recipes/, then removes and purges it.
 # JUNCTION_DEBOOTSTRAP_TEST=1 adds the Dockerfile check in debootstrap chroots (slow).
 deploy() {
-  BUILD_DIR="$ROOT/build" JOBS="$JOBS" timeout --kill-after=30 25m bash "$ROOT/tests/deploy/run.sh"
+  local limit=20m
+  [[ ${JUNCTION_DEBOOTSTRAP_TEST:-0} == 1 ]] && limit=80m
+  BUILD_DIR="$ROOT/build" JOBS="$JOBS" timeout --kill-after=30 "$limit" bash "$ROOT/tests/deploy/run.sh"
 }
 skipped deploy || part "deploy (tests/deploy)" deploy
 

@@ -17,7 +17,7 @@ constexpr int exit_config = 2;
 void print_usage(std::FILE* out) {
   std::fprintf(out,
                "Usage: junction --config FILE          run the gateways configured in FILE\n"
-               "       junction --check-config --config FILE\n"
+               "       junction --check-config [--config] FILE\n"
                "                                       check FILE; exit 0, or 2 listing FILE:LINE: problems\n"
                "       junction --version\n");
 }
@@ -42,6 +42,8 @@ int main(int argc, char** argv) {
       return 0;
     } else if (arg == "--check-config") {
       check_only = true;
+      // Also accepted: --check-config FILE.
+      if (i + 1 < argc && argv[i + 1][0] != '-') config_path = argv[++i];
     } else if (arg == "--config" && i + 1 < argc) {
       config_path = argv[++i];
     } else if (arg.starts_with("--config=")) {

@@ -134,7 +134,7 @@ Result<std::string> Conversations::inbound(const std::string& user, const MailAd
     std::string root = !mail.references.empty() ? mail.references.front()
                        : !mail.in_reply_to.empty() ? mail.in_reply_to
                                                    : mail.message_id;
-    thread = derived_thread_id(root);
+    thread = root.empty() ? new_thread_id() : derived_thread_id(root);
   }
   if (!mail.message_id.empty())
     if (auto added = append_to_thread(user, thread, mail.message_id); !added) return std::unexpected(added.error());
@@ -163,7 +163,7 @@ MailAddress Conversations::original_case(const MailAddress& address) {
   auto value = kv_.get(gateway_, "", "case:" + lower_ascii(address.str()));
   if (!value || !*value) return address;
   auto parsed = parse_address(**value);
-  return parsed && same_mailbox(*parsed, address) ? *parsed : address;
+  return parsed && lower_ascii(parsed->str()) == lower_ascii(address.str()) ? *parsed : address;
 }
 
 Result<void> Conversations::mark_known(const std::string& user) { return kv_.put(gateway_, user, "known", "1"); }

@@ -50,6 +50,11 @@ class EmailGateway final : public core::Gateway {
   std::vector<core::AdhocCommand> commands() override;
   std::vector<std::pair<std::string, std::string>> statistics() const override;
 
+  /// The LMTP session's callbacks (email_inbound.cpp); public so tests can drive a
+  /// delivery without a socket.
+  void check_recipient(const std::string& recipient, LmtpSession::RcptAnswer answer);
+  void deliver_mail(InboundEnvelope envelope, LmtpSession::DeliveryAnswer answer);
+
   /// The inbound listener's port once started (0 when none): for tests and benchmarks.
   unsigned short inbound_port() const { return listener_ ? listener_->port() : 0; }
 
@@ -65,9 +70,6 @@ class EmailGateway final : public core::Gateway {
   void send_entry(const store::OutboxEntry& entry, std::function<void(core::SendOutcome)> done);
   void on_send_failed(const store::OutboxEntry& entry, const std::string& reason);
 
-  // Inbound (email_inbound.cpp).
-  void check_recipient(const std::string& recipient, LmtpSession::RcptAnswer answer);
-  void deliver_mail(InboundEnvelope envelope, LmtpSession::DeliveryAnswer answer);
   void schedule_prune();
 
   core::AdhocCommand grant_command();

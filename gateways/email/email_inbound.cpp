@@ -111,7 +111,9 @@ Prepared prepare_chat(Job& job, const std::string& user, const ParsedMail& mail,
   out.stanza = mail_to_chat(mail, mapping);
   std::string id = mail.message_id.empty() ? content_hash(job.envelope.message) : mail.message_id;
   out.key = "mail:" + id + "|" + user;
-  if (from_jid != job.domain && job.contacts) {
+  // Machine mail (a bounce we could not match, an auto-reply) is not a person to add.
+  bool person = !mail.is_dsn() && !mail.auto_submitted;
+  if (person && from_jid != job.domain && job.contacts) {
     auto existing = job.contacts->get(job.gateway, user, from_jid);
     if (existing && !*existing) {
       store::Contact row{job.gateway, user, from_jid, mail.from.name, store::Subscription::none, now_millis()};

@@ -24,6 +24,7 @@ class IrcGateway final : public core::Gateway {
   ~IrcGateway() override;
 
   core::Identity identity() const override { return {"gateway", "irc", "IRC gateway"}; }
+  std::vector<core::Identity> extra_identities() const override { return {{"conference", "irc", "IRC channels"}}; }
   std::vector<std::string> features() const override;
   void start() override;
   void stop(std::function<void()> done) override;

@@ -64,7 +64,7 @@ std::vector<xmpp::FormField> SmsGateway::registration_fields(const store::Regist
   fields.push_back(std::move(number));
   for (const auto& key : self_service_keys(std::string(provider_->kind()))) {
     // Secrets are never shown back; an empty one on change keeps the stored value.
-    auto field = text_field(key, is_secret(key) ? "text-private" : "text-single", provider_->kind() + std::string(" ") + key);
+    auto field = text_field(key, is_secret(key) ? "text-private" : "text-single", std::string(provider_->kind()) + " " + key);
     if (!is_secret(key))
       if (auto v = value_of(key); !v.empty()) field.values = {v};
     fields.push_back(std::move(field));
@@ -75,14 +75,8 @@ std::vector<xmpp::FormField> SmsGateway::registration_fields(const store::Regist
 Result<std::map<std::string, std::string>> SmsGateway::validate_registration(const xmpp::Jid& user,
                                                                              std::map<std::string, std::string> values) {
   const auto keys = self_service_keys(std::string(provider_->kind()));
-  auto drop_account = [&] {
-    values.erase("number");
-    for (const auto& key : keys) values.erase(key);
-  };
-  if (!settings_.self_service || values["number"].empty()) {
-    drop_account();
-    return values;
-  }
+  // Only fields this gateway asked for are kept: nothing else a client submits is stored.
+  if (!settings_.self_service || values["number"].empty()) return std::map<std::string, std::string>{};
   auto number = normalize_number(values["number"], settings_.default_country);
   if (!number) return fail("Number: " + number.error().message);
   if (auto owner = numbers_.owner_of(*number); owner && owner->owner != user.bare_str())
@@ -92,13 +86,18 @@ Result<std::map<std::string, std::string>> SmsGateway::validate_registration(con
   for (const auto& key : keys) {
     if (values[key].empty() && previous && previous->fields.count(key)) values[key] = previous->fields.at(key);
   }
-  auto provider = make_provider(provider_settings(settings_, context_.name(), context_.public_url(), values));
+  std::map<std::string, std::string> account;
+  for (const auto& key : keys) account[key] = values[key];
+  auto provider = make_provider(provider_settings(settings_, context_.name(), context_.public_url(), account));
   if (!provider) return fail("Your provider account: " + provider.error().message);
   // Keys of our own account that the user did not give must not count as theirs.
   for (const auto& key : keys)
     if (values[key].empty() && key != "messaging_profile_id")
       return fail(fmt::format("Your provider account needs \"{}\".", key));
-  return values;
+  std::map<std::string, std::string> kept{{"number", *number}};
+  for (const auto& key : keys)
+    if (!values[key].empty()) kept[key] = values[key];
+  return kept;
 }
 
 void SmsGateway::on_registered(const xmpp::Jid& user, const store::Registration& registration) {

@@ -82,7 +82,11 @@ std::shared_ptr<const Provider> SmsGateway::provider_for(const std::string& user
   if (auto it = own_providers_.find(user); it != own_providers_.end()) return it->second;
   auto registration = context_.registration(*xmpp::Jid::parse(user));
   if (!registration) return provider_;
-  auto built = make_provider(provider_settings(settings_, context_.name(), context_.public_url(), registration->fields));
+  // Only the credential fields: the API URL and the rest stay the operator's choice.
+  std::map<std::string, std::string> account;
+  for (const auto& key : self_service_keys(settings_.provider_keys["provider"]))
+    if (auto it = registration->fields.find(key); it != registration->fields.end()) account[key] = it->second;
+  auto built = make_provider(provider_settings(settings_, context_.name(), context_.public_url(), account));
   if (!built) {
     log::warn("sms", "{}: {}'s own provider account is unusable ({}); using the gateway's", context_.name(), user,
               built.error().message);

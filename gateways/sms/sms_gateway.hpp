@@ -84,6 +84,10 @@ class SmsGateway final : public core::Gateway {
   std::shared_ptr<const Provider> provider_for_number(const std::string& number);
   std::optional<store::OutboxEntry> sent_entry(const std::string& provider_id);
   void introduce_contact(const std::string& owner, const xmpp::Jid& contact);
+  // A receipt or a failure message for a sent text, stored durably; `done` when stored.
+  void apply_report(const store::OutboxEntry& entry, const StatusReport& report, std::string_view kind,
+                    std::function<void(Result<bool>)> done);
+  void apply_early_report(std::int64_t entry_id, const std::string& provider_id, std::string_view kind);
 
   // sms_accounts.cpp
   core::AdhocCommand assign_command();
@@ -101,6 +105,9 @@ class SmsGateway final : public core::Gateway {
   RateLimiter limiter_;
   std::set<std::string> online_users_;     // bare JIDs with an available resource
   std::set<std::string> known_contacts_;   // "user\ncontact" already introduced
+  // Delivery reports that arrived before the send's provider id was recorded, by that id.
+  static constexpr std::size_t kMaxEarlyReports = 1000;
+  std::map<std::string, StatusReport> early_reports_;
   int consecutive_failures_ = 0;
   bool failing_ = false;
   std::string failure_reason_;

@@ -6,6 +6,7 @@
 #include "gateways/sms/sms_test_context.hpp"
 #include "gateways/sms/twilio.hpp"
 #include "xmpp/namespaces.hpp"
+#include "xmpp/stanza.hpp"
 
 #include <gtest/gtest.h>
 

@@ -127,8 +127,8 @@ void SmsGateway::dispatch(std::int64_t entry_id, std::shared_ptr<const Provider>
     if (alive.expired()) return done({core::SendOutcome::Kind::transient, "gateway stopping", {}, {}});
     note_send_result(result.kind, result.error);
     // Recorded now, not when the outbox finishes the entry: a delivery report can arrive first.
-    if (result.kind == SendKind::success && !result.provider_id.empty())
-      (void)context_.store().outbox().set_provider_ref(entry_id, result.provider_id);
+    bool recorded = result.kind == SendKind::success && !result.provider_id.empty() &&
+                    context_.store().outbox().set_provider_ref(entry_id, result.provider_id).has_value();
     core::SendOutcome outcome;
     switch (result.kind) {
       case SendKind::success: outcome.kind = core::SendOutcome::Kind::success; break;
@@ -136,7 +136,8 @@ void SmsGateway::dispatch(std::int64_t entry_id, std::shared_ptr<const Provider>
       case SendKind::permanent: outcome.kind = core::SendOutcome::Kind::permanent; break;
     }
     outcome.error = result.error;
-    outcome.provider_ref = result.provider_id;
+    if (!recorded) outcome.provider_ref = result.provider_id;  // else the outbox would write it again
+    if (recorded && !early_reports_.empty()) apply_early_report(entry_id, result.provider_id, provider->kind());
     if (result.retry_after) outcome.retry_after = std::chrono::duration_cast<std::chrono::milliseconds>(*result.retry_after);
     done(std::move(outcome));
   });

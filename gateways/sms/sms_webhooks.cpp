@@ -169,33 +169,56 @@ void SmsGateway::status_webhook(const net::HttpRequest& request, net::Responder 
     return respond(from_reply(ack));
   }
   auto entry = sent_entry(report->provider_id);
-  auto out = entry ? decode_outbound(entry->payload) : std::nullopt;
-  if (!out) {
-    log::debug("sms", "{}: status {} for unknown message {}", context_.name(), status_name(report->status),
-               report->provider_id);
+  if (!entry) {
+    // The provider may report before its answer to our send has reached us (Twilio does,
+    // at times): keep the news until the send's id is recorded.
+    if (report->status == DeliveryStatus::delivered || is_failure(report->status)) {
+      if (early_reports_.size() >= kMaxEarlyReports) early_reports_.erase(early_reports_.begin());
+      early_reports_[report->provider_id] = *report;
+    }
+    log::debug("sms", "{}: status {} for a message not known (yet): {}", context_.name(),
+               status_name(report->status), report->provider_id);
     return respond(from_reply(ack));
   }
-  std::string what = fmt::format("{}: status of {}", context_.name(), report->provider_id);
-  if (report->status == DeliveryStatus::delivered && out->receipt) {
+  apply_report(*entry, *report, provider->kind(),
+               answer_when_stored(std::move(respond), ack,
+                                  fmt::format("{}: status of {}", context_.name(), report->provider_id)));
+}
+
+void SmsGateway::apply_report(const store::OutboxEntry& entry, const StatusReport& report, std::string_view kind,
+                              std::function<void(Result<bool>)> done) {
+  auto out = decode_outbound(entry.payload);
+  if (!out) return done(false);
+  if (report.status == DeliveryStatus::delivered && out->receipt) {
     xmpp::Element receipt("message");
     receipt.set_attr("from", out->contact);
     receipt.set_attr("to", out->user);
     receipt.add_child("received", std::string(xmpp::ns::receipts)).set_attr("id", out->stanza_id);
     receipt.add_child("store", std::string(xmpp::ns::hints));
-    return context_.deliver_async(std::move(receipt), "rcpt:" + entry->key, entry->user,
-                                  answer_when_stored(std::move(respond), ack, what));
+    return context_.deliver_async(std::move(receipt), "rcpt:" + entry.key, entry.user, std::move(done));
   }
-  if (is_failure(report->status)) {
-    std::string reason = report->error.empty() ? fmt::format("the provider reported it {}", status_name(report->status))
-                                               : report->error;
-    std::string lower = reason;
-    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (lower.find(provider->kind()) == std::string::npos) reason = fmt::format("{}: {}", provider->kind(), reason);
-    log::info("sms", "{}: text {} from {} {}: {}", context_.name(), report->provider_id, entry->user,
-              status_name(report->status), reason);
-    return notify_failure("fail:" + entry->key, *out, reason, answer_when_stored(std::move(respond), ack, what));
-  }
-  respond(from_reply(ack));
+  if (!is_failure(report.status)) return done(false);
+  std::string reason =
+      report.error.empty() ? fmt::format("the provider reported it {}", status_name(report.status)) : report.error;
+  std::string lower = reason;
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower.find(kind) == std::string::npos) reason = fmt::format("{}: {}", kind, reason);
+  log::info("sms", "{}: text {} from {} {}: {}", context_.name(), report.provider_id, entry.user,
+            status_name(report.status), reason);
+  notify_failure("fail:" + entry.key, *out, reason, std::move(done));
+}
+
+void SmsGateway::apply_early_report(std::int64_t entry_id, const std::string& provider_id, std::string_view kind) {
+  auto it = early_reports_.find(provider_id);
+  if (it == early_reports_.end()) return;
+  StatusReport report = std::move(it->second);
+  early_reports_.erase(it);
+  auto entry = context_.store().outbox().get(entry_id);
+  if (!entry || !*entry) return;
+  apply_report(**entry, report, kind, [this](Result<bool> stored) {
+    if (!stored) log::error("sms", "{}: an early delivery report was not stored: {}", context_.name(),
+                            stored.error().message);
+  });
 }
 
 }  // namespace junction::sms

@@ -138,6 +138,8 @@ class Gateway {
   virtual ~Gateway() = default;
 
   virtual Identity identity() const = 0;
+  // Further identities of the gateway domain (an IRC gateway is also a conference service).
+  virtual std::vector<Identity> extra_identities() const { return {}; }
   virtual std::vector<std::string> features() const { return {}; }  // extra disco#info features
   virtual void start() {}
   // Clean shutdown (IRC QUIT...). Call `done` when finished; the host waits a bounded time.

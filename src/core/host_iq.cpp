@@ -91,6 +91,7 @@ void GatewayHost::iq_disco_info(const xmpp::Element& iq, const xmpp::Jid& from, 
     info.features.push_back(std::string(xmpp::ns::commands));
   } else if (at_domain) {
     info.identities.push_back(gateway_->identity());
+    for (auto& identity : gateway_->extra_identities()) info.identities.push_back(std::move(identity));
     info.features = {std::string(xmpp::ns::disco_info), std::string(xmpp::ns::disco_items),
                      std::string(xmpp::ns::register_), std::string(xmpp::ns::gateway),
                      std::string(xmpp::ns::commands),   std::string(xmpp::ns::ping),

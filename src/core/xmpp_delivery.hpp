@@ -26,6 +26,9 @@ class XmppDelivery {
  public:
   XmppDelivery(std::string gateway, store::OutboxRepository& outbox, StanzaLink& link, Metrics& metrics,
                int page_size = 500, std::size_t max_barriers = 8);
+  ~XmppDelivery() { *alive_ = false; }
+  XmppDelivery(const XmppDelivery&) = delete;
+  XmppDelivery& operator=(const XmppDelivery&) = delete;
 
   // true: stored and (if online) written; false: the key was known, nothing stored again.
   Result<bool> deliver(const xmpp::Element& stanza, const std::string& key, const std::string& user);
@@ -80,12 +83,7 @@ class XmppDelivery {
   Transaction transaction_;
   std::vector<Pending> waiting_;  // queued for the next group commit
   bool committing_ = false;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
-
- public:
-  ~XmppDelivery() { *alive_ = false; }
-  XmppDelivery(const XmppDelivery&) = delete;
-  XmppDelivery& operator=(const XmppDelivery&) = delete;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // a batch on a worker may outlive us
 };
 
 }  // namespace junction::core

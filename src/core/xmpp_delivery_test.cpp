@@ -161,3 +161,48 @@ TEST_F(XmppDeliveryTest, PipelinedBarriersConfirmInOrderAndAreBounded) {
 
 }  // namespace
 }  // namespace junction::core
+
+namespace junction::core {
+namespace {
+
+// Group commit: what waits while a batch is on the worker goes into the next batch, each
+// batch is one transaction, duplicates inside a batch are caught, answers come after storage.
+TEST_F(XmppDeliveryTest, DeliverAsyncGroupsWaitingStanzasIntoOneTransaction) {
+  XmppDelivery delivery("echo", store->outbox(), link, metrics);
+  link.up = true;
+  delivery.on_online();
+  std::vector<std::function<void()>> workers, continuations;
+  int transactions = 0;
+  delivery.enable_group_commit(
+      [&](std::function<void()> work, std::function<void()> done) {
+        workers.push_back(std::move(work));
+        continuations.push_back(std::move(done));
+      },
+      [&](const std::function<Result<void>()>& work) {
+        ++transactions;
+        return store->batch(work);
+      });
+  std::vector<std::string> answers;
+  auto record = [&](std::string name) {
+    return [&answers, name](Result<bool> r) { answers.push_back(name + (r ? (*r ? ":new" : ":dup") : ":err")); };
+  };
+  delivery.deliver_async(message("a"), "ka", "alice@example.org", record("a"));
+  delivery.deliver_async(message("b"), "kb", "alice@example.org", record("b"));
+  delivery.deliver_async(message("b again"), "kb", "alice@example.org", record("b2"));
+  ASSERT_EQ(workers.size(), 1u);  // the first started a batch alone; the others wait for the next
+  workers[0]();
+  EXPECT_TRUE(answers.empty());   // nothing answered before the loop sees the commit
+  continuations[0]();
+  EXPECT_EQ(answers, (std::vector<std::string>{"a:new"}));
+  ASSERT_EQ(workers.size(), 2u);
+  workers[1]();
+  continuations[1]();
+  EXPECT_EQ(answers, (std::vector<std::string>{"a:new", "b:new", "b2:dup"}));
+  EXPECT_EQ(transactions, 2);
+  EXPECT_EQ(link.written.size(), 2u);
+  link.answer_all(true);
+  EXPECT_EQ(pending(), 0);
+}
+
+}  // namespace
+}  // namespace junction::core

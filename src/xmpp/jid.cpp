@@ -97,7 +97,27 @@ std::optional<char32_t> find_prohibited(std::string_view text, const Stringprep_
   return std::nullopt;
 }
 
+// The three profiles on printable ASCII (U+0021..U+007E), without libidn: their mapping
+// tables (B.1, and B.2 for node and domain) only fold A-Z to a-z there, NFKC and the bidi
+// rules change nothing, and nothing in that range is prohibited except nodeprep's eight
+// characters. Nearly every JID on the wire is ASCII and libidn was about half the cost of a
+// stanza's dispatch (bench/core_path_bench). Anything else, and every error, takes libidn.
+std::optional<std::string> prepare_ascii(std::string_view text, const Stringprep_profile* profile) {
+  const bool node = profile == stringprep_xmpp_nodeprep;
+  const bool fold = node || profile == stringprep_nameprep;
+  if (!fold && profile != stringprep_xmpp_resourceprep) return std::nullopt;
+  if (text.size() > max_part_bytes) return std::nullopt;
+  std::string out(text);
+  for (char& c : out) {
+    if (c <= 0x20 || c >= 0x7F) return std::nullopt;  // also every byte of a UTF-8 sequence
+    if (node && std::string_view("\"&'/:<>@").find(c) != std::string_view::npos) return std::nullopt;
+    if (fold && c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
 Result<std::string> prepare(std::string_view text, const Stringprep_profile* profile, std::string_view part) {
+  if (auto ascii = prepare_ascii(text, profile)) return std::move(*ascii);
   std::string name(part);
   if (!is_valid_utf8(text)) return fail(name + " is not valid UTF-8");
   if (text.find('\0') != std::string_view::npos) return fail(name + " contains a forbidden character U+0000");

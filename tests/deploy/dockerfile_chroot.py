@@ -10,7 +10,7 @@ stage. Then the final stage is checked as its USER: --version and --check-config
 Differences from a real `docker build`, on purpose or by necessity: no layers or cache,
 the host's network namespace and kernel, a debootstrap tree instead of the published
 image (same suite and mirror), and HEALTHCHECK/ENTRYPOINT/EXPOSE/VOLUME are only parsed,
-not exercised. Downloads about 300 MB; takes 10-20 minutes on 2 cores.
+not exercised. Downloads about 200 MB; takes 10-20 minutes on 2 cores.
 """
 from __future__ import annotations
 

@@ -12,7 +12,7 @@
 #   JOBS=2                       parallel build jobs
 #   JUNCTION_DEBOOTSTRAP_TEST=1  also run deploy/docker/Dockerfile's steps in Debian 12
 #                                chroots (tests/deploy/dockerfile_chroot.py): downloads
-#                                about 300 MB and builds Junction again, 10-20 minutes
+#                                about 200 MB and builds Junction again, 10-20 minutes
 # Changes the machine: installs and purges the package `junction` (the system user
 # `junction` stays), and installs the tools below if they are missing.
 set -euo pipefail

@@ -381,8 +381,14 @@ def junction_config(*, xmpp_port: int, db_path: Path, http_port: int,
     ]
     for name, table in gateways.items():
         lines += ["", f"[gateways.{name}]"]
+        nested = {k: v for k, v in table.items() if isinstance(v, dict)}
         for key, value in table.items():
-            lines.append(f"{key} = {_toml_value(value)}")
+            if key not in nested:
+                lines.append(f"{key} = {_toml_value(value)}")
+        # A dict value is a sub-table, e.g. the SMS gateway's [gateways.sms.numbers].
+        for key, sub in nested.items():
+            lines += ["", f"[gateways.{name}.{key}]"]
+            lines += [f"{toml_str(str(k))} = {_toml_value(v)}" for k, v in sub.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -393,6 +399,10 @@ def _toml_value(v) -> str:
         return str(v)
     if isinstance(v, (list, tuple)):
         return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        # An inline table, e.g. one network under [gateways.irc.networks].
+        return "{" + ", ".join(f"{toml_str(str(k))} = {_toml_value(x)}"
+                               for k, x in v.items()) + "}"
     return toml_str(str(v))
 
 

@@ -111,18 +111,23 @@ class TwilioMock(ProviderMock):
 
     def __init__(self, account_sid: str = "AC" + "0" * 31 + "1", auth_token: str = "twilio-auth-token"):
         self.account_sid, self.auth_token = account_sid, auth_token
-        self.validator = RequestValidator(auth_token)
+        self.accounts = {account_sid: auth_token}  # more for users' own accounts (self-service)
         super().__init__()
+
+    def add_account(self, account_sid: str, auth_token: str):
+        self.accounts[account_sid] = auth_token
 
     def config(self) -> dict:
         return {"provider": "twilio", "api_url": self.url, "account_sid": self.account_sid,
                 "auth_token": self.auth_token}
 
     def handle(self, path, headers, body):
-        if path != f"/2010-04-01/Accounts/{self.account_sid}/Messages.json":
+        parts = path.split("/")
+        sid = parts[3] if len(parts) == 5 and parts[4] == "Messages.json" else ""
+        if parts[:3] != ["", "2010-04-01", "Accounts"] or sid not in self.accounts:
             return 404, {"code": 20404, "message": "The requested resource was not found",
                          "status": 404}, {}
-        expected = "Basic " + base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
+        expected = "Basic " + base64.b64encode(f"{sid}:{self.accounts[sid]}".encode()).decode()
         if headers.get("Authorization") != expected:
             return 401, {"code": 20003, "message": "Authenticate", "status": 401}, {}
         scripted = self._scripted()
@@ -133,8 +138,9 @@ class TwilioMock(ProviderMock):
         if to in self.undeliverable:
             return 400, {"code": 21211, "message": f"The 'To' number {to} is not a valid phone number.",
                          "more_info": "https://www.twilio.com/docs/errors/21211", "status": 400}, {}
+        account = sid
         sid = "SM" + uuid.uuid4().hex
-        record = {"sid": sid, "To": to, "From": form.get("From", [""])[0],
+        record = {"sid": sid, "account": account, "To": to, "From": form.get("From", [""])[0],
                   "Body": form.get("Body", [""])[0], "MediaUrl": form.get("MediaUrl", []),
                   "StatusCallback": form.get("StatusCallback", [""])[0]}
         self._accept(record)
@@ -143,34 +149,37 @@ class TwilioMock(ProviderMock):
                      "num_media": str(len(record["MediaUrl"])), "num_segments": "1",
                      "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json"}, {}
 
-    def _post_signed(self, url: str, fields: dict | list, signature: str | None = None) -> int:
-        params = dict(fields) if isinstance(fields, dict) else {}
-        sig = signature if signature is not None else self.validator.compute_signature(url, params)
+    def _post_signed(self, url: str, fields: dict, signature: str | None = None,
+                     account_sid: str | None = None) -> int:
+        validator = RequestValidator(self.accounts[account_sid or self.account_sid])
+        sig = signature if signature is not None else validator.compute_signature(url, dict(fields))
         status, _ = http_request(url, urllib.parse.urlencode(fields).encode(), headers={
             "Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": sig})
         return status
 
     def inbound(self, junction_url: str, frm: str, to: str, body: str, sid: str | None = None,
-                media: list[str] | None = None, gateway: str = "sms", signature: str | None = None):
+                media: list[str] | None = None, gateway: str = "sms", signature: str | None = None,
+                account_sid: str | None = None):
         """An incoming message, as Twilio posts it to the number's webhook. Returns (status, sid)."""
         sid = sid or "SM" + uuid.uuid4().hex
         fields = {"ToCountry": "US", "SmsMessageSid": sid, "NumMedia": str(len(media or [])),
                   "SmsSid": sid, "SmsStatus": "received", "Body": body, "To": to,
-                  "NumSegments": "1", "MessageSid": sid, "AccountSid": self.account_sid,
+                  "NumSegments": "1", "MessageSid": sid, "AccountSid": account_sid or self.account_sid,
                   "From": frm, "ApiVersion": "2010-04-01"}
         for i, url in enumerate(media or []):
             fields[f"MediaUrl{i}"] = url
             fields[f"MediaContentType{i}"] = "image/jpeg"
-        return self._post_signed(f"{junction_url}/webhooks/{gateway}/inbound", fields, signature), sid
+        return self._post_signed(f"{junction_url}/webhooks/{gateway}/inbound", fields, signature,
+                                 account_sid), sid
 
     def status(self, record: dict, status: str, error_code: str | None = None) -> int:
         """A status callback for an accepted send, to the StatusCallback it named."""
         fields = {"MessageSid": record["sid"], "SmsSid": record["sid"], "MessageStatus": status,
-                  "SmsStatus": status, "AccountSid": self.account_sid, "From": record["From"],
+                  "SmsStatus": status, "AccountSid": record["account"], "From": record["From"],
                   "To": record["To"], "ApiVersion": "2010-04-01"}
         if error_code:
             fields["ErrorCode"] = error_code
-        return self._post_signed(record["StatusCallback"], fields)
+        return self._post_signed(record["StatusCallback"], fields, account_sid=record["account"])
 
 
 def vonage_signature(params: dict, secret: str, method: str = "md5hash") -> str:
