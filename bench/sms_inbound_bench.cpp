@@ -23,7 +23,8 @@ int main(int argc, char** argv) {
   int concurrency = argc > 1 ? std::atoi(argv[1]) : 64;
   int total = argc > 2 ? std::atoi(argv[2]) : 20000;
   std::string db = argc > 3 ? argv[3] : "/tmp/sms_inbound_bench.db";
-  if (concurrency < 1 || total < 1) return std::fprintf(stderr, "usage: sms_inbound_bench [concurrency] [webhooks] [db]\n"), 2;
+  if (concurrency < 1 || total < 1)
+    return std::fprintf(stderr, "usage: sms_inbound_bench [concurrency] [webhooks] [db]\n"), 2;
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
   log::set_level(log::Level::warn);
 
@@ -46,10 +47,11 @@ auth_token = "bench-token"
   const std::string url = base + "/webhooks/sms/inbound";
   std::vector<std::string> bodies(static_cast<std::size_t>(total)), signatures(bodies.size());
   for (int i = 0; i < total; ++i) {
-    sms::Params form{{"MessageSid", "SMbench" + std::to_string(i)}, {"AccountSid", "ACbench"},
+    sms::Params form{{"MessageSid", "SMbench" + std::to_string(i)},        {"AccountSid", "ACbench"},
                      {"From", "+1555700" + std::to_string(1000 + i % 50)}, {"To", "+15550001111"},
-                     {"Body", "bench-" + std::to_string(i) + "-end"}, {"NumMedia", "0"}};
-    for (const auto& [k, v] : form) bodies[i] += (bodies[i].empty() ? "" : "&") + sms::url_encode(k) + "=" + sms::url_encode(v);
+                     {"Body", "bench-" + std::to_string(i) + "-end"},      {"NumMedia", "0"}};
+    for (const auto& [k, v] : form)
+      bodies[i] += (bodies[i].empty() ? "" : "&") + sms::url_encode(k) + "=" + sms::url_encode(v);
     signatures[i] = sms::twilio_signature("bench-token", url, form);
   }
   std::vector<Clock::time_point> sent_at(bodies.size()), written_at(bodies.size());
@@ -76,7 +78,8 @@ auth_token = "bench-token"
       if (next_index == total) return;
       int i = next_index++;
       sent_at[static_cast<std::size_t>(i)] = Clock::now();
-      net::HttpClientRequest request{"POST", url,
+      net::HttpClientRequest request{"POST",
+                                     url,
                                      {{"Content-Type", "application/x-www-form-urlencoded"},
                                       {"X-Twilio-Signature", signatures[static_cast<std::size_t>(i)]}},
                                      bodies[static_cast<std::size_t>(i)]};
@@ -95,7 +98,8 @@ auth_token = "bench-token"
     client_io.run();
   }
   // Everything acknowledged has been written by now unless it raced the last answer.
-  for (int spin = 0; spin < 200 && written.load() < total - failed; ++spin) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  for (int spin = 0; spin < 200 && written.load() < total - failed; ++spin)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   io.stop();
   server.join();
 
@@ -104,9 +108,10 @@ auth_token = "bench-token"
     if (written_at[i] != Clock::time_point{})
       latencies.push_back(std::chrono::duration<double, std::milli>(written_at[i] - sent_at[i]).count());
   double seconds = std::chrono::duration<double>(ended - began).count();
-  std::printf("sms_inbound_bench: %d webhooks, %d concurrent, %d failed, %d stanzas, %.2f s, %.0f webhooks/s, "
-              "webhook-to-stanza p50 %.2f ms p99 %.2f ms\n",
-              total, concurrency, failed, written.load(), seconds, total / seconds, bench::percentile(latencies, 0.5),
-              bench::percentile(latencies, 0.99));
+  std::printf(
+      "sms_inbound_bench: %d webhooks, %d concurrent, %d failed, %d stanzas, %.2f s, %.0f webhooks/s, "
+      "webhook-to-stanza p50 %.2f ms p99 %.2f ms\n",
+      total, concurrency, failed, written.load(), seconds, total / seconds, bench::percentile(latencies, 0.5),
+      bench::percentile(latencies, 0.99));
   return failed == 0 ? 0 : 1;
 }

@@ -21,7 +21,8 @@ int main(int argc, char** argv) {
   int connections = argc > 1 ? std::atoi(argv[1]) : 16;
   int total = argc > 2 ? std::atoi(argv[2]) : 20000;
   std::string db = argc > 3 ? argv[3] : "/tmp/sms_outbound_bench.db";
-  if (connections < 1 || total < 1) return std::fprintf(stderr, "usage: sms_outbound_bench [connections] [texts] [db]\n"), 2;
+  if (connections < 1 || total < 1)
+    return std::fprintf(stderr, "usage: sms_outbound_bench [connections] [texts] [db]\n"), 2;
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
   log::set_level(log::Level::warn);
 
@@ -29,10 +30,11 @@ int main(int argc, char** argv) {
   asio::io_context mock_io;
   net::HttpServer mock(mock_io, {.listen = "127.0.0.1:0", .max_connections = 4096});
   std::atomic<int> received{0};
-  mock.route("POST", "/2010-04-01/Accounts/ACbench/Messages.json", [&](const net::HttpRequest&, net::Responder respond) {
-    int n = ++received;
-    respond({201, "application/json", "{\"sid\":\"SM" + std::to_string(n) + "\",\"status\":\"queued\"}", {}});
-  });
+  mock.route(
+      "POST", "/2010-04-01/Accounts/ACbench/Messages.json", [&](const net::HttpRequest&, net::Responder respond) {
+        int n = ++received;
+        respond({201, "application/json", "{\"sid\":\"SM" + std::to_string(n) + "\",\"status\":\"queued\"}", {}});
+      });
   if (auto started = mock.start(); !started) return std::fprintf(stderr, "%s\n", started.error().message.c_str()), 1;
   std::thread mock_thread([&mock_io] {
     auto guard = asio::make_work_guard(mock_io);
@@ -57,8 +59,14 @@ rate_burst = 100000
   // The backlog, stored in one transaction before the clock starts.
   auto stored = context.sqlite().batch([&]() -> Result<void> {
     for (int i = 0; i < total; ++i) {
-      sms::OutboundEntry out{"alice@example.org/bench", "+15557000000@sms.example.org", "+15550001111",
-                             "+15557000000", "text " + std::to_string(i), {}, "id" + std::to_string(i), false};
+      sms::OutboundEntry out{"alice@example.org/bench",
+                             "+15557000000@sms.example.org",
+                             "+15550001111",
+                             "+15557000000",
+                             "text " + std::to_string(i),
+                             {},
+                             "id" + std::to_string(i),
+                             false};
       store::OutboxEntry entry;
       entry.gateway = "sms";
       entry.direction = store::Direction::to_legacy;

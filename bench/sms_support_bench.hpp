@@ -47,7 +47,9 @@ class BenchContext final : public core::GatewayContext {
     workers_ = std::make_unique<WorkerPool>(io_, 2);
     delivery_ = std::make_unique<core::XmppDelivery>(name_, store_->outbox(), link_, metrics_);
     delivery_->enable_group_commit(
-        [this](std::function<void()> work, std::function<void()> done) { workers_->run(std::move(work), std::move(done)); },
+        [this](std::function<void()> work, std::function<void()> done) {
+          workers_->run(std::move(work), std::move(done));
+        },
         [this](const std::function<Result<void>()>& work) { return store_->batch(work); });
     delivery_->on_online();
     legacy_ = std::make_unique<core::LegacyOutbox>(io_, name_, store_->outbox(), metrics_);

@@ -123,8 +123,10 @@ void EchoGateway::on_message(const xmpp::Element& stanza, const xmpp::Jid& from,
     entry.key += "t" + std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
   entry.user = from.bare_str();
   entry.payload = encode_entry(from, to.bare(), body);
-  if (auto queued = context_.queue_to_legacy(std::move(entry)); !queued)
-    context_.send(xmpp::make_error_reply(stanza, "wait", "internal-server-error", "the message could not be stored"));
+  context_.queue_to_legacy_async(std::move(entry), [this, stanza](Result<store::EnqueueResult> queued) {
+    if (!queued)
+      context_.send(xmpp::make_error_reply(stanza, "wait", "internal-server-error", "the message could not be stored"));
+  });
 }
 
 void EchoGateway::send_to_echo_network(const store::OutboxEntry& entry, std::function<void(core::SendOutcome)> done) {
@@ -132,18 +134,21 @@ void EchoGateway::send_to_echo_network(const store::OutboxEntry& entry, std::fun
   if (!decoded) return done({core::SendOutcome::Kind::permanent, "unreadable outbox entry", {}, {}});
   auto reply = chat(decoded->contact.str(), decoded->user.str(), reply_text(decoded->user.bare_str(), decoded->body));
   // The echo network's own message id is the outbox key: a retry can't echo twice.
-  auto stored = context_.deliver(std::move(reply), "echo:" + entry.key, decoded->user.bare_str());
-  if (!stored) return done({core::SendOutcome::Kind::transient, stored.error().message, {}, {}});
-  auto count = context_.store().kv().get(context_.name(), decoded->user.bare_str(), "echoed");
-  long n = count && *count ? std::stol(**count) : 0;
-  (void)context_.store().kv().put(context_.name(), decoded->user.bare_str(), "echoed", std::to_string(n + 1));
-  done({core::SendOutcome::Kind::success, {}, {}, "echo:" + entry.key});
+  std::string echo_id = "echo:" + entry.key;
+  context_.deliver_async(std::move(reply), echo_id, decoded->user.bare_str(),
+                         [done = std::move(done), echo_id](Result<bool> stored) {
+                           if (!stored) return done({core::SendOutcome::Kind::transient, stored.error().message, {}, {}});
+                           done({core::SendOutcome::Kind::success, {}, {}, echo_id});
+                         });
 }
 
 std::string EchoGateway::reply_text(const std::string& user, const std::string& body) {
-  auto registration = context_.registration(*xmpp::Jid::parse(user));
+  auto jid = xmpp::Jid::parse(user);
+  auto registration = jid ? context_.registration(*jid) : std::nullopt;
   bool shout = registration && registration->fields.count("shout") && registration->fields.at("shout") == "1";
-  return prefix_ + (shout ? upper(body) : body);
+  auto own_prefix = context_.store().kv().get(context_.name(), user, "prefix");
+  const std::string& prefix = own_prefix && *own_prefix ? **own_prefix : prefix_;
+  return prefix + (shout ? upper(body) : body);
 }
 
 void EchoGateway::inbound_webhook(const net::HttpRequest& request, net::Responder respond) {
@@ -174,17 +179,49 @@ std::optional<xmpp::Element> EchoGateway::contact_presence(const xmpp::Jid&, con
 }
 
 std::vector<core::AdhocCommand> EchoGateway::commands() {
-  core::AdhocCommand count;
-  count.node = "echo/count";
-  count.name = "How many messages were echoed for me";
-  count.run = [this](const core::CommandRequest& request, std::function<void(core::CommandResponse)> respond) {
-    auto value = context_.store().kv().get(context_.name(), request.from.bare_str(), "echoed");
+  // A two-step command: the first call shows the form, the submission stores the value.
+  core::AdhocCommand prefix;
+  prefix.node = "echo/prefix";
+  prefix.name = "Set the text put before my echoes";
+  prefix.run = [this](const core::CommandRequest& request, std::function<void(core::CommandResponse)> respond) {
+    const std::string user = request.from.bare_str();
     core::CommandResponse response;
-    std::string n = value && *value ? **value : "0";
-    response.notes.emplace_back("info", "Messages echoed for you: " + n);
+    if (!request.form) {
+      auto current = context_.store().kv().get(context_.name(), user, "prefix");
+      xmpp::DataForm form;
+      form.title = "Echo prefix";
+      form.instructions.push_back("Text put before every echo sent to you. Empty restores the default.");
+      xmpp::FormField field;
+      field.var = "prefix";
+      field.type = "text-single";
+      field.label = "Prefix";
+      field.values = {current && *current ? **current : prefix_};
+      form.fields.push_back(std::move(field));
+      response.status = core::CommandResponse::Status::executing;
+      response.form = std::move(form);
+      return respond(std::move(response));
+    }
+    std::string value = request.form->value("prefix");
+    if (value.size() > 100 || value.find_first_of("\r\n") != std::string::npos) {
+      response.error_condition = "not-acceptable";
+      response.error_text = "the prefix must be one line of at most 100 bytes";
+      return respond(std::move(response));
+    }
+    std::optional<Error> failed;
+    if (value.empty()) {
+      if (auto erased = context_.store().kv().erase(context_.name(), user, "prefix"); !erased) failed = erased.error();
+    } else if (auto saved = context_.store().kv().put(context_.name(), user, "prefix", value); !saved) {
+      failed = saved.error();
+    }
+    if (failed) {
+      response.error_condition = "internal-server-error";
+      response.error_text = failed->message;
+      return respond(std::move(response));
+    }
+    response.notes.emplace_back("info", value.empty() ? "Prefix reset to the default." : "Prefix set to \"" + value + "\".");
     respond(std::move(response));
   };
-  return {count};
+  return {prefix};
 }
 
 std::vector<core::ConfigProblem> validate_echo_config(const toml::table& table) {

@@ -9,9 +9,12 @@ constexpr std::string_view kAssignedPrefix = "assigned:";
 
 std::string_view source_name(NumberSource source) {
   switch (source) {
-    case NumberSource::config: return "config";
-    case NumberSource::assigned: return "assigned";
-    case NumberSource::own_account: return "own account";
+    case NumberSource::config:
+      return "config";
+    case NumberSource::assigned:
+      return "assigned";
+    case NumberSource::own_account:
+      return "own account";
   }
   return "?";
 }

@@ -10,13 +10,13 @@
 namespace junction::sms {
 
 struct OutboundEntry {
-  std::string user;        // full JID of the sender: receipts and errors go back to that resource
-  std::string contact;     // bare contact JID (+15551234567@sms.example.org)
-  std::string from, to;    // normalized numbers
-  std::string body;        // the text as sent (the OOB fallback URL already stripped)
+  std::string user;      // full JID of the sender: receipts and errors go back to that resource
+  std::string contact;   // bare contact JID (+15551234567@sms.example.org)
+  std::string from, to;  // normalized numbers
+  std::string body;      // the text as sent (the OOB fallback URL already stripped)
   std::vector<std::string> media_urls;
-  std::string stanza_id;   // the XMPP message id, for <received id=.../> and error replies
-  bool receipt = false;    // the sender asked for a XEP-0184 receipt
+  std::string stanza_id;  // the XMPP message id, for <received id=.../> and error replies
+  bool receipt = false;   // the sender asked for a XEP-0184 receipt
 };
 
 std::string encode_outbound(const OutboundEntry& entry);

@@ -42,8 +42,7 @@ core::CommandResponse ask(std::string title, std::vector<xmpp::FormField> fields
 }  // namespace
 
 std::string SmsGateway::registration_instructions() const {
-  if (!settings_.self_service)
-    return "Register with the SMS gateway. An administrator assigns you a phone number.";
+  if (!settings_.self_service) return "Register with the SMS gateway. An administrator assigns you a phone number.";
   return fmt::format(
       "Register with the SMS gateway. To text from your own {} account, enter its number and credentials; leave "
       "them empty to use a number an administrator assigns you. Point the account's inbound and status webhooks at "
@@ -64,7 +63,8 @@ std::vector<xmpp::FormField> SmsGateway::registration_fields(const store::Regist
   fields.push_back(std::move(number));
   for (const auto& key : self_service_keys(std::string(provider_->kind()))) {
     // Secrets are never shown back; an empty one on change keeps the stored value.
-    auto field = text_field(key, is_secret(key) ? "text-private" : "text-single", std::string(provider_->kind()) + " " + key);
+    auto field =
+        text_field(key, is_secret(key) ? "text-private" : "text-single", std::string(provider_->kind()) + " " + key);
     if (!is_secret(key))
       if (auto v = value_of(key); !v.empty()) field.values = {v};
     fields.push_back(std::move(field));
@@ -72,8 +72,8 @@ std::vector<xmpp::FormField> SmsGateway::registration_fields(const store::Regist
   return fields;
 }
 
-Result<std::map<std::string, std::string>> SmsGateway::validate_registration(const xmpp::Jid& user,
-                                                                             std::map<std::string, std::string> values) {
+Result<std::map<std::string, std::string>> SmsGateway::validate_registration(
+    const xmpp::Jid& user, std::map<std::string, std::string> values) {
   const auto keys = self_service_keys(std::string(provider_->kind()));
   // Only fields this gateway asked for are kept: nothing else a client submits is stored.
   if (!settings_.self_service || values["number"].empty()) return std::map<std::string, std::string>{};
@@ -124,12 +124,13 @@ core::AdhocCommand SmsGateway::assign_command() {
   command.run = [this](const core::CommandRequest& request, std::function<void(core::CommandResponse)> respond) {
     if (!request.form) {
       return respond(ask("Assign a phone number", {text_field("number", "text-single", "Phone number", true),
-                                                  text_field("jid", "jid-single", "Owner (bare JID)", true)}));
+                                                   text_field("jid", "jid-single", "Owner (bare JID)", true)}));
     }
     auto number = normalize_number(request.form->value("number"), settings_.default_country);
     if (!number) return respond(note("error", number.error().message));
     auto owner = xmpp::Jid::parse(request.form->value("jid"));
-    if (!owner || owner->node().empty()) return respond(note("error", "The owner must be a JID such as alice@example.org."));
+    if (!owner || owner->node().empty())
+      return respond(note("error", "The owner must be a JID such as alice@example.org."));
     if (!context_.user_allowed(*owner))
       return respond(note("error", owner->bare_str() + " is not a user this gateway serves."));
     if (auto assigned = numbers_.assign(*number, owner->bare_str()); !assigned)

@@ -9,13 +9,24 @@ namespace junction::sms {
 namespace {
 
 // The section's own keys that are not provider credentials.
-const std::set<std::string> kGatewayKeys = {"default_country", "numbers",         "max_segments",
-                                            "rate_per_second", "rate_burst",      "max_connections",
+const std::set<std::string> kGatewayKeys = {"default_country",   "numbers",     "max_segments",
+                                            "rate_per_second",   "rate_burst",  "max_connections",
                                             "failure_threshold", "self_service"};
-const std::set<std::string> kProviderKeys = {
-    "provider",  "api_url",          "account_sid", "auth_token",           "username",
-    "password",  "webhook_token",    "smsc",        "api_key",              "api_secret",
-    "signature_secret", "signature_method", "public_key", "messaging_profile_id", "signature_tolerance"};
+const std::set<std::string> kProviderKeys = {"provider",
+                                             "api_url",
+                                             "account_sid",
+                                             "auth_token",
+                                             "username",
+                                             "password",
+                                             "webhook_token",
+                                             "smsc",
+                                             "api_key",
+                                             "api_secret",
+                                             "signature_secret",
+                                             "signature_method",
+                                             "public_key",
+                                             "messaging_profile_id",
+                                             "signature_tolerance"};
 
 int line_of(const toml::node& node) { return static_cast<int>(node.source().begin.line); }
 

@@ -19,12 +19,12 @@ struct SmsSettings {
   std::map<std::string, std::string> provider_keys;
   // [gateways.NAME.numbers]: normalized number -> owner's bare JID.
   std::map<std::string, std::string> numbers;
-  int max_segments = 10;          // longer texts are refused with a clear error
-  double rate_per_second = 10;    // sends per second to the provider (token bucket)
-  double rate_burst = 10;         // tokens the bucket holds
-  int max_connections = 8;        // HTTP connections to the provider at once
-  int failure_threshold = 3;      // consecutive transient failures before the gateway shows "failing"
-  bool self_service = false;      // users may register their own provider account and number
+  int max_segments = 10;        // longer texts are refused with a clear error
+  double rate_per_second = 10;  // sends per second to the provider (token bucket)
+  double rate_burst = 10;       // tokens the bucket holds
+  int max_connections = 8;      // HTTP connections to the provider at once
+  int failure_threshold = 3;    // consecutive transient failures before the gateway shows "failing"
+  bool self_service = false;    // users may register their own provider account and number
 };
 
 // Reads a section that validate_sms_config accepted (bad values fall back to defaults).

@@ -29,10 +29,12 @@ SmsGateway::~SmsGateway() {
 }
 
 void SmsGateway::apply_settings(const toml::table& config) {
-  settings_ = read_sms_settings(config);
-  auto provider = make_provider(provider_settings(settings_, context_.name(), context_.public_url()));
-  // --check-config refuses such a section; reaching here means a reload to a broken one.
+  auto settings = read_sms_settings(config);
+  auto provider = make_provider(provider_settings(settings, context_.name(), context_.public_url()));
+  // --check-config refuses such a section; reaching here means a reload to a broken one,
+  // which leaves everything as it was.
   if (!provider) throw std::runtime_error(provider.error().message);
+  settings_ = std::move(settings);
   provider_ = std::shared_ptr<const Provider>(std::move(*provider));
   own_providers_.clear();
   numbers_.set_config_numbers(settings_.numbers);

@@ -16,6 +16,7 @@
 #include "gateways/sms/sms_config.hpp"
 #include "net/http_client.hpp"
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <set>
@@ -36,8 +37,8 @@ class SmsGateway final : public core::Gateway {
 
   std::string registration_instructions() const override;
   std::vector<xmpp::FormField> registration_fields(const store::Registration* existing) const override;
-  Result<std::map<std::string, std::string>> validate_registration(
-      const xmpp::Jid& user, std::map<std::string, std::string> values) override;
+  Result<std::map<std::string, std::string>> validate_registration(const xmpp::Jid& user,
+                                                                   std::map<std::string, std::string> values) override;
   void on_registered(const xmpp::Jid& user, const store::Registration& registration) override;
   void on_unregistered(const xmpp::Jid& user) override;
 
@@ -68,8 +69,8 @@ class SmsGateway final : public core::Gateway {
 
   // sms_outbound.cpp
   void send_sms(const store::OutboxEntry& entry, std::function<void(core::SendOutcome)> done);
-  void dispatch(std::int64_t entry_id, std::shared_ptr<const Provider> provider, OutboundSms sms, ProviderRequest request,
-                std::function<void(core::SendOutcome)> done);
+  void dispatch(std::int64_t entry_id, std::shared_ptr<const Provider> provider, OutboundSms sms,
+                ProviderRequest request, std::function<void(core::SendOutcome)> done);
   void send_failed(const store::OutboxEntry& entry, const std::string& reason);
   void reply_error(const xmpp::Element& stanza, std::string_view type, std::string_view condition,
                    const std::string& text);
@@ -88,6 +89,7 @@ class SmsGateway final : public core::Gateway {
   void apply_report(const store::OutboxEntry& entry, const StatusReport& report, std::string_view kind,
                     std::function<void(Result<bool>)> done);
   void apply_early_report(std::int64_t entry_id, const std::string& provider_id, std::string_view kind);
+  void remember_send(const std::string& provider_id, std::int64_t entry_id);
 
   // sms_accounts.cpp
   core::AdhocCommand assign_command();
@@ -98,16 +100,20 @@ class SmsGateway final : public core::Gateway {
   core::GatewayContext& context_;
   SmsSettings settings_;
   NumberDirectory numbers_;
-  std::shared_ptr<const Provider> provider_;  // the operator's account
+  std::shared_ptr<const Provider> provider_;                              // the operator's account
   std::map<std::string, std::shared_ptr<const Provider>> own_providers_;  // user -> own account
   std::unique_ptr<net::CurlMulti> multi_;
   std::unique_ptr<net::HttpClient> http_;
   RateLimiter limiter_;
-  std::set<std::string> online_users_;     // bare JIDs with an available resource
-  std::set<std::string> known_contacts_;   // "user\ncontact" already introduced
+  std::set<std::string> online_users_;    // bare JIDs with an available resource
+  std::set<std::string> known_contacts_;  // "user\ncontact" already introduced
   // Delivery reports that arrived before the send's provider id was recorded, by that id.
   static constexpr std::size_t kMaxEarlyReports = 1000;
   std::map<std::string, StatusReport> early_reports_;
+  // The latest sends' provider ids: reports find them before the outbox has committed the id.
+  static constexpr std::size_t kRecentSends = 10000;
+  std::map<std::string, std::int64_t> recent_sends_;
+  std::deque<std::string> recent_order_;
   int consecutive_failures_ = 0;
   bool failing_ = false;
   std::string failure_reason_;

@@ -149,8 +149,13 @@ TEST(SmsGateway, StorageFailureMeansNo2xx) {
 
 TEST(SmsGateway, TwilioMmsBecomesOutOfBandData) {
   Fixture f(twilio_config());
-  Params form{{"MessageSid", "MM1"}, {"AccountSid", "AC123"}, {"From", "+15557654321"}, {"To", "+15550001111"},
-              {"Body", "pic"},       {"NumMedia", "1"},       {"MediaUrl0", "https://media.example/1.jpg"}};
+  Params form{{"MessageSid", "MM1"},
+              {"AccountSid", "AC123"},
+              {"From", "+15557654321"},
+              {"To", "+15550001111"},
+              {"Body", "pic"},
+              {"NumMedia", "1"},
+              {"MediaUrl0", "https://media.example/1.jpg"}};
   std::string body;
   for (const auto& [k, v] : form) body += (body.empty() ? "" : "&") + url_encode(k) + "=" + url_encode(v);
   std::multimap<std::string, std::string> headers{{"content-type", "application/x-www-form-urlencoded"}};
@@ -258,11 +263,11 @@ self_service = true
   ASSERT_EQ(fields.size(), 3u);
   EXPECT_EQ(fields[0].var, "number");
   auto bob = jid("bob@example.org");
-  EXPECT_FALSE(f.gateway.validate_registration(bob, {{"number", "+15550001111"},
-                                                     {"account_sid", "ACb"},
-                                                     {"auth_token", "t"}}));  // alice's
-  EXPECT_FALSE(f.gateway.validate_registration(bob, {{"number", "+15550003333"}}));  // no credentials
-  auto ok = f.gateway.validate_registration(bob, {{"number", "555 000 3333"}, {"account_sid", "ACb"}, {"auth_token", "t"}});
+  EXPECT_FALSE(f.gateway.validate_registration(
+      bob, {{"number", "+15550001111"}, {"account_sid", "ACb"}, {"auth_token", "t"}}));  // alice's
+  EXPECT_FALSE(f.gateway.validate_registration(bob, {{"number", "+15550003333"}}));      // no credentials
+  auto ok =
+      f.gateway.validate_registration(bob, {{"number", "555 000 3333"}, {"account_sid", "ACb"}, {"auth_token", "t"}});
   ASSERT_TRUE(ok) << ok.error().message;
   EXPECT_EQ(ok->at("number"), "+15550003333");
   store::Registration registration{"sms", "bob@example.org", *ok, 0, 0};
@@ -301,6 +306,38 @@ TEST(RateLimiter, SpacesSendsAfterTheBurst) {
   EXPECT_NEAR(limiter.reserve(t).count(), 100000, 10);
   EXPECT_NEAR(limiter.reserve(t).count(), 200000, 10);
   EXPECT_EQ(limiter.reserve(t + std::chrono::seconds(10)).count(), 0);
+}
+
+}  // namespace
+}  // namespace junction::sms
+
+namespace junction::sms {
+namespace {
+
+TEST(SmsGateway, ReloadReplacesTheNumberMapAndRefusesABrokenSection) {
+  test::FakeContext context(toml::parse(R"(
+provider = "kannel"
+api_url = "http://127.0.0.1:1/cgi-bin/sendsms"
+username = "u"
+password = "p"
+webhook_token = "tok"
+[numbers]
+"+15550001111" = "alice@example.org"
+)"));
+  SmsGateway gateway(context);
+  gateway.reload(toml::parse(R"(
+provider = "kannel"
+api_url = "http://127.0.0.1:1/cgi-bin/sendsms"
+username = "u"
+password = "p"
+webhook_token = "tok"
+[numbers]
+"+15550004444" = "carol@example.org"
+)"));
+  EXPECT_FALSE(gateway.numbers().owner_of("+15550001111"));
+  EXPECT_EQ(gateway.numbers().owner_of("+15550004444")->owner, "carol@example.org");
+  gateway.reload(toml::parse(R"(provider = "twilio")"));  // no credentials: kept as it was
+  EXPECT_EQ(gateway.numbers().owner_of("+15550004444")->owner, "carol@example.org");
 }
 
 }  // namespace

@@ -56,11 +56,10 @@ void SmsGateway::on_message(const xmpp::Element& stanza, const xmpp::Jid& from, 
   const std::string user = from.bare_str();
   auto own = numbers_.number_of(user);
   if (!own) {
-    std::string how = settings_.self_service ? ", or register your own provider account and number with this gateway"
-                                             : "";
+    std::string how =
+        settings_.self_service ? ", or register your own provider account and number with this gateway" : "";
     return reply_error(stanza, "auth", "registration-required",
-                       "You have no phone number at this gateway yet: ask an administrator to assign one" + how +
-                           ".");
+                       "You have no phone number at this gateway yet: ask an administrator to assign one" + how + ".");
   }
   if (!media.empty()) body = without_urls(std::move(body), media);
   auto segments = count_segments(body);
@@ -114,31 +113,38 @@ void SmsGateway::send_sms(const store::OutboxEntry& entry, std::function<void(co
   });
 }
 
-void SmsGateway::dispatch(std::int64_t entry_id, std::shared_ptr<const Provider> provider, OutboundSms sms, ProviderRequest request,
-                          std::function<void(core::SendOutcome)> done) {
-  net::HttpClientRequest http{request.method, request.url, request.headers, request.body,
-                              request.basic_user, request.basic_password};
+void SmsGateway::dispatch(std::int64_t entry_id, std::shared_ptr<const Provider> provider, OutboundSms sms,
+                          ProviderRequest request, std::function<void(core::SendOutcome)> done) {
+  net::HttpClientRequest http{request.method, request.url,        request.headers,
+                              request.body,   request.basic_user, request.basic_password};
   http_->request(std::move(http), [this, entry_id, alive = std::weak_ptr<bool>(alive_), provider = std::move(provider),
-                                   sms = std::move(sms), done = std::move(done)](
-                                      Result<net::HttpClientResponse> response) {
-    SendResult result = response ? provider->parse_send_response(
-                                       sms, HttpReply{response->status, response->headers, response->body})
-                                 : transport_failure(fmt::format("{}: {}", provider->kind(), response.error().message));
+                                   sms = std::move(sms),
+                                   done = std::move(done)](Result<net::HttpClientResponse> response) {
+    SendResult result =
+        response ? provider->parse_send_response(sms, HttpReply{response->status, response->headers, response->body})
+                 : transport_failure(fmt::format("{}: {}", provider->kind(), response.error().message));
     if (alive.expired()) return done({core::SendOutcome::Kind::transient, "gateway stopping", {}, {}});
     note_send_result(result.kind, result.error);
-    // Recorded now, not when the outbox finishes the entry: a delivery report can arrive first.
-    bool recorded = result.kind == SendKind::success && !result.provider_id.empty() &&
-                    context_.store().outbox().set_provider_ref(entry_id, result.provider_id).has_value();
+    // Known at once, before the outbox has committed the id: a delivery report can be quick.
+    if (result.kind == SendKind::success && !result.provider_id.empty()) remember_send(result.provider_id, entry_id);
     core::SendOutcome outcome;
     switch (result.kind) {
-      case SendKind::success: outcome.kind = core::SendOutcome::Kind::success; break;
-      case SendKind::transient: outcome.kind = core::SendOutcome::Kind::transient; break;
-      case SendKind::permanent: outcome.kind = core::SendOutcome::Kind::permanent; break;
+      case SendKind::success:
+        outcome.kind = core::SendOutcome::Kind::success;
+        break;
+      case SendKind::transient:
+        outcome.kind = core::SendOutcome::Kind::transient;
+        break;
+      case SendKind::permanent:
+        outcome.kind = core::SendOutcome::Kind::permanent;
+        break;
     }
     outcome.error = result.error;
-    if (!recorded) outcome.provider_ref = result.provider_id;  // else the outbox would write it again
-    if (recorded && !early_reports_.empty()) apply_early_report(entry_id, result.provider_id, provider->kind());
-    if (result.retry_after) outcome.retry_after = std::chrono::duration_cast<std::chrono::milliseconds>(*result.retry_after);
+    outcome.provider_ref = result.provider_id;
+    if (result.kind == SendKind::success && !early_reports_.empty())
+      apply_early_report(entry_id, result.provider_id, provider->kind());
+    if (result.retry_after)
+      outcome.retry_after = std::chrono::duration_cast<std::chrono::milliseconds>(*result.retry_after);
     done(std::move(outcome));
   });
 }
@@ -147,8 +153,8 @@ void SmsGateway::send_failed(const store::OutboxEntry& entry, const std::string&
   auto out = decode_outbound(entry.payload);
   if (!out) return;
   notify_failure("fail:" + entry.key, *out, reason, [this, user = entry.user](Result<bool> stored) {
-    if (!stored) log::error("sms", "{}: cannot tell {} about a failed text: {}", context_.name(), user,
-                            stored.error().message);
+    if (!stored)
+      log::error("sms", "{}: cannot tell {} about a failed text: {}", context_.name(), user, stored.error().message);
   });
 }
 
@@ -163,8 +169,8 @@ void SmsGateway::notify_failure(const std::string& key, const OutboundEntry& ent
   auto& e = error.add_child("error");
   e.set_attr("type", "cancel");
   e.add_child("recipient-unavailable", std::string(xmpp::ns::stanza_errors));
-  e.add_child("text", std::string(xmpp::ns::stanza_errors)).set_text("Not delivered to " + display_number(entry.to) +
-                                                                     ": " + reason);
+  e.add_child("text", std::string(xmpp::ns::stanza_errors))
+      .set_text("Not delivered to " + display_number(entry.to) + ": " + reason);
   auto bare = xmpp::Jid::parse(entry.user);
   context_.deliver_async(std::move(error), key, bare ? bare->bare_str() : entry.user, std::move(done));
 }

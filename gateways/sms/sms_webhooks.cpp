@@ -55,11 +55,13 @@ std::shared_ptr<const Provider> SmsGateway::provider_for_number(const std::strin
 std::optional<store::OutboxEntry> SmsGateway::sent_entry(const std::string& provider_id) {
   if (provider_id.empty()) return std::nullopt;
   auto& outbox = context_.store().outbox();
+  if (auto recent = recent_sends_.find(provider_id); recent != recent_sends_.end())
+    if (auto found = outbox.get(recent->second); found && *found) return **found;
   if (auto found = outbox.find_by_provider_ref(context_.name(), provider_id); found && *found) return **found;
   // Our own id (Kannel's reports): valid even before the send's outcome was recorded.
   if (auto id = entry_id_from_message_id(provider_id)) {
-    if (auto found = outbox.get(*id); found && *found && (*found)->gateway == context_.name() &&
-                                      (*found)->direction == store::Direction::to_legacy)
+    if (auto found = outbox.get(*id);
+        found && *found && (*found)->gateway == context_.name() && (*found)->direction == store::Direction::to_legacy)
       return **found;
   }
   return std::nullopt;
@@ -91,8 +93,7 @@ void SmsGateway::introduce_contact(const std::string& owner, const xmpp::Jid& co
   subscribe.set_attr("from", contact.bare_str());
   subscribe.set_attr("to", owner);
   subscribe.add_child("nick", std::string(xmpp::ns::nick)).set_text(row.name);
-  context_.deliver_async(std::move(subscribe), "sub:" + owner + "|" + contact.bare_str(), owner,
-                         [](Result<bool>) {});
+  context_.deliver_async(std::move(subscribe), "sub:" + owner + "|" + contact.bare_str(), owner, [](Result<bool>) {});
 }
 
 void SmsGateway::inbound_webhook(const net::HttpRequest& request, net::Responder respond) {
@@ -124,8 +125,8 @@ void SmsGateway::inbound_webhook(const net::HttpRequest& request, net::Responder
     return respond(from_reply(provider->acknowledge()));
   }
   auto from = normalize_number(sms->from, settings_.default_country);
-  auto contact = xmpp::Jid::from_parts(from ? node_from_number(*from) : xmpp::escape_node(sms->from),
-                                       context_.domain());
+  auto contact =
+      xmpp::Jid::from_parts(from ? node_from_number(*from) : xmpp::escape_node(sms->from), context_.domain());
   if (!contact) {
     log::warn("sms", "{}: a text from an unusable sender \"{}\": dropped", context_.name(), sms->from);
     return respond(from_reply(provider->acknowledge()));
@@ -176,8 +177,8 @@ void SmsGateway::status_webhook(const net::HttpRequest& request, net::Responder 
       if (early_reports_.size() >= kMaxEarlyReports) early_reports_.erase(early_reports_.begin());
       early_reports_[report->provider_id] = *report;
     }
-    log::debug("sms", "{}: status {} for a message not known (yet): {}", context_.name(),
-               status_name(report->status), report->provider_id);
+    log::debug("sms", "{}: status {} for a message not known (yet): {}", context_.name(), status_name(report->status),
+               report->provider_id);
     return respond(from_reply(ack));
   }
   apply_report(*entry, *report, provider->kind(),
@@ -208,6 +209,15 @@ void SmsGateway::apply_report(const store::OutboxEntry& entry, const StatusRepor
   notify_failure("fail:" + entry.key, *out, reason, std::move(done));
 }
 
+void SmsGateway::remember_send(const std::string& provider_id, std::int64_t entry_id) {
+  if (recent_order_.size() >= kRecentSends) {
+    recent_sends_.erase(recent_order_.front());
+    recent_order_.pop_front();
+  }
+  recent_sends_[provider_id] = entry_id;
+  recent_order_.push_back(provider_id);
+}
+
 void SmsGateway::apply_early_report(std::int64_t entry_id, const std::string& provider_id, std::string_view kind) {
   auto it = early_reports_.find(provider_id);
   if (it == early_reports_.end()) return;
@@ -216,8 +226,8 @@ void SmsGateway::apply_early_report(std::int64_t entry_id, const std::string& pr
   auto entry = context_.store().outbox().get(entry_id);
   if (!entry || !*entry) return;
   apply_report(**entry, report, kind, [this](Result<bool> stored) {
-    if (!stored) log::error("sms", "{}: an early delivery report was not stored: {}", context_.name(),
-                            stored.error().message);
+    if (!stored)
+      log::error("sms", "{}: an early delivery report was not stored: {}", context_.name(), stored.error().message);
   });
 }
 

@@ -113,6 +113,12 @@ class GatewayContext {
   virtual void set_legacy_failure_handler(
       std::function<void(const store::OutboxEntry&, const std::string& reason)> handler) = 0;
   virtual Result<store::EnqueueResult> queue_to_legacy(store::OutboxEntry entry) = 0;
+  // The same, group-committed on a worker with other waiting writes (the event loop never
+  // waits for the disk); `done` runs on the loop once the entry is stored.
+  virtual void queue_to_legacy_async(store::OutboxEntry entry,
+                                     std::function<void(Result<store::EnqueueResult>)> done) {
+    done(queue_to_legacy(std::move(entry)));
+  }
 
   // Runs `work` on a worker thread and `done` with its result back on the loop.
   virtual void offload(std::function<void()> work, std::function<void()> done) = 0;

@@ -32,14 +32,14 @@ GatewayHost::GatewayHost(HostEnvironment env, GatewayConfig config, const XmppCo
                                                             std::move(callbacks));
   delivery_ = std::make_unique<XmppDelivery>(config_.name, env_.store->outbox(), static_cast<StanzaLink&>(*this),
                                              *env_.metrics);
-  if (env_.workers && env_.store_batch) {
-    delivery_->enable_group_commit(
-        [workers = env_.workers](std::function<void()> work, std::function<void()> done) {
-          workers->run(std::move(work), std::move(done));
-        },
-        env_.store_batch);
-  }
   legacy_ = std::make_unique<LegacyOutbox>(*env_.io, config_.name, env_.store->outbox(), *env_.metrics);
+  if (env_.workers && env_.store_batch) {
+    auto offload = [workers = env_.workers](std::function<void()> work, std::function<void()> done) {
+      workers->run(std::move(work), std::move(done));
+    };
+    delivery_->enable_group_commit(offload, env_.store_batch);
+    legacy_->enable_group_commit(offload, env_.store_batch);
+  }
 }
 
 GatewayHost::~GatewayHost() { *alive_ = false; }
@@ -112,6 +112,11 @@ void GatewayHost::set_legacy_failure_handler(
 
 Result<store::EnqueueResult> GatewayHost::queue_to_legacy(store::OutboxEntry entry) {
   return legacy_->enqueue(std::move(entry));
+}
+
+void GatewayHost::queue_to_legacy_async(store::OutboxEntry entry,
+                                        std::function<void(Result<store::EnqueueResult>)> done) {
+  legacy_->enqueue_async(std::move(entry), std::move(done));
 }
 
 void GatewayHost::offload(std::function<void()> work, std::function<void()> done) {

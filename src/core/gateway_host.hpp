@@ -71,6 +71,8 @@ class GatewayHost final : public GatewayContext, private StanzaLink {
   void set_legacy_failure_handler(
       std::function<void(const store::OutboxEntry&, const std::string&)> handler) override;
   Result<store::EnqueueResult> queue_to_legacy(store::OutboxEntry entry) override;
+  void queue_to_legacy_async(store::OutboxEntry entry,
+                             std::function<void(Result<store::EnqueueResult>)> done) override;
   void offload(std::function<void()> work, std::function<void()> done) override;
   void add_webhook(const std::string& method, const std::string& suffix, net::HttpHandler handler) override;
   std::string public_url() const override { return env_.public_url; }

@@ -38,14 +38,35 @@ void LegacyOutbox::set_sender(LegacySender sender) {
   kick();  // entries left from before a restart
 }
 
-Result<store::EnqueueResult> LegacyOutbox::enqueue(store::OutboxEntry entry) {
+store::OutboxEntry LegacyOutbox::prepare(store::OutboxEntry entry) const {
   entry.gateway = gateway_;
   entry.direction = store::Direction::to_legacy;
   entry.state = store::OutboxState::pending;
   if (entry.next_attempt_at == 0) entry.next_attempt_at = now_millis();
-  auto result = outbox_.enqueue(entry);
+  return entry;
+}
+
+Result<store::EnqueueResult> LegacyOutbox::enqueue(store::OutboxEntry entry) {
+  auto result = outbox_.enqueue(prepare(std::move(entry)));
   if (result && result->inserted) kick();
   return result;
+}
+
+void LegacyOutbox::enqueue_async(store::OutboxEntry entry,
+                                 std::function<void(Result<store::EnqueueResult>)> done) {
+  auto prepared = std::make_shared<store::OutboxEntry>(prepare(std::move(entry)));
+  auto outcome = std::make_shared<Result<store::EnqueueResult>>(store::EnqueueResult{});
+  commits_.submit(
+      [this, prepared, outcome]() -> Result<void> {
+        *outcome = outbox_.enqueue(*prepared);
+        if (!*outcome) return std::unexpected(outcome->error());
+        return {};
+      },
+      [this, outcome, done = std::move(done)](Result<void> committed) {
+        if (!committed) *outcome = std::unexpected(committed.error());
+        if (*outcome && (*outcome)->inserted) kick();
+        if (done) done(std::move(*outcome));
+      });
 }
 
 void LegacyOutbox::stop() {
@@ -110,13 +131,16 @@ std::chrono::milliseconds LegacyOutbox::retry_delay(int attempts) const {
 }
 
 void LegacyOutbox::finish(const store::OutboxEntry& entry, const SendOutcome& outcome) {
-  in_flight_.erase(entry.id);
-  int attempts = entry.attempts + 1;
+  const int attempts = entry.attempts + 1;
+  std::function<Result<void>()> write;
+  std::string failure;  // set when the entry failed for good
   switch (outcome.kind) {
     case SendOutcome::Kind::success:
-      if (!outcome.provider_ref.empty()) (void)outbox_.set_provider_ref(entry.id, outcome.provider_ref);
-      if (auto r = outbox_.set_state(entry.id, store::OutboxState::done); !r)
-        log::error("outbox", "{}: cannot mark entry {} sent: {}", gateway_, entry.id, r.error().message);
+      write = [this, id = entry.id, ref = outcome.provider_ref]() -> Result<void> {
+        if (!ref.empty())
+          if (auto r = outbox_.set_provider_ref(id, ref); !r) return r;
+        return outbox_.set_state(id, store::OutboxState::done);
+      };
       sent_.inc();
       break;
     case SendOutcome::Kind::transient:
@@ -124,23 +148,31 @@ void LegacyOutbox::finish(const store::OutboxEntry& entry, const SendOutcome& ou
         auto delay = outcome.retry_after.value_or(retry_delay(attempts));
         log::warn("outbox", "{}: entry {} failed (attempt {}), retrying in {} ms: {}", gateway_, entry.id, attempts,
                   delay.count(), outcome.error);
-        (void)outbox_.schedule_retry(entry.id, now_millis() + delay.count(), outcome.error);
+        write = [this, id = entry.id, at = now_millis() + delay.count(), error = outcome.error] {
+          return outbox_.schedule_retry(id, at, error);
+        };
         retried_.inc();
         break;
       }
       [[fallthrough]];
-    case SendOutcome::Kind::permanent: {
-      std::string reason = outcome.kind == SendOutcome::Kind::permanent
-                               ? outcome.error
-                               : "gave up after " + std::to_string(attempts) + " attempts: " + outcome.error;
-      log::warn("outbox", "{}: entry {} failed: {}", gateway_, entry.id, reason);
-      (void)outbox_.set_state(entry.id, store::OutboxState::failed, reason);
+    case SendOutcome::Kind::permanent:
+      failure = outcome.kind == SendOutcome::Kind::permanent
+                    ? outcome.error
+                    : "gave up after " + std::to_string(attempts) + " attempts: " + outcome.error;
+      log::warn("outbox", "{}: entry {} failed: {}", gateway_, entry.id, failure);
+      write = [this, id = entry.id, failure] { return outbox_.set_state(id, store::OutboxState::failed, failure); };
       failed_.inc();
-      if (on_failure_) on_failure_(entry, reason);
       break;
-    }
   }
-  kick();
+  // The entry stays "in flight" until its new state is committed, so it can't be sent twice.
+  commits_.submit(std::move(write), [this, entry, failure](Result<void> committed) {
+    in_flight_.erase(entry.id);
+    if (!committed)
+      log::error("outbox", "{}: cannot record the outcome of entry {}: {}", gateway_, entry.id,
+                 committed.error().message);
+    if (!failure.empty() && on_failure_) on_failure_(entry, failure);
+    kick();
+  });
 }
 
 }  // namespace junction::core

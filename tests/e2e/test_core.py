@@ -229,7 +229,9 @@ def test_kill9_after_acknowledged_burst_loses_nothing(junction, connect, new_use
     missing = set(bodies) - set(counts)
     assert not missing, f"{len(missing)} acknowledged webhooks lost: {sorted(missing)[:5]}..."
     duplicates = sum(n - 1 for n in counts.values())
-    assert duplicates <= 5, f"{duplicates} duplicates (only one barrier window may repeat)"
+    # Only the stanzas written within the last ping round trip before the kill may repeat;
+    # a replay of the acknowledged backlog (50) would fail here.
+    assert duplicates <= 10, f"{duplicates} duplicates (only one barrier window may repeat)"
 
 
 def test_duplicate_webhook_id_delivered_once(junction, connect, new_user):

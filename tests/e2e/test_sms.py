@@ -4,6 +4,8 @@ Fault tests (kill -9, XMPP server restart) are in test_sms_faults.py.
 """
 from __future__ import annotations
 
+import os
+import shutil
 import time
 import uuid
 import xml.etree.ElementTree as ET
@@ -12,7 +14,7 @@ import pytest
 
 import servers
 import sms_mocks
-from conftest import ADMIN, ALICE, BOB
+from conftest import ADMIN, ALICE
 from xmpp_client import NS
 
 SMS = "sms.localhost"
@@ -130,7 +132,7 @@ def test_twilio_500_then_success_sent_exactly_once(twilio_junction, twilio, alic
     twilio.fail_next(500, {"code": 20500, "message": "Internal Server Error", "status": 500})
     body = f"retry {tag()}"
     send_chat(alice, f"{FRIEND}@{SMS}", body, "r-" + tag())
-    sent = twilio.wait_sent(1, timeout=20)
+    twilio.wait_sent(1, timeout=20)
     time.sleep(3)
     assert [s["Body"] for s in twilio.sent] == [body]
     assert twilio.requests == 2
@@ -251,7 +253,7 @@ def test_vonage_round_trip(junction_factory, vonage, alice):
     [sent] = vonage.wait_sent(1)
     assert (sent["to"], sent["from"], sent["text"]) == (FRIEND[1:], ALICE_NUMBER[1:], "hola")
     assert vonage.status(sent, "delivered") == 200
-    r = alice.wait_message(receipt_for(msg_id))
+    alice.wait_message(receipt_for(msg_id))
     body = f"vonage in {tag()}"
     assert vonage.inbound(j.url, FRIEND, ALICE_NUMBER, body, forge=True)[0] == 403
     status, mid = vonage.inbound(j.url, FRIEND, ALICE_NUMBER, body)
@@ -283,7 +285,7 @@ def test_telnyx_round_trip_with_mms(junction_factory, telnyx, alice):
     [sent] = telnyx.wait_sent(1)
     assert sent["media_urls"] == [url] and sent.get("text", "") == "" and sent["to"] == FRIEND
     assert telnyx.status(sent, "delivered") == 200
-    r = alice.wait_message(receipt_for(msg_id))
+    alice.wait_message(receipt_for(msg_id))
 
     body = f"telnyx in {tag()}"
     assert telnyx.inbound(j.url, FRIEND, ALICE_NUMBER, body, forge=True)[0] == 403
@@ -316,6 +318,8 @@ def kannel_junction(junction_factory):
     j.start()
     yield j, kannel
     kannel.stop()
+    if os.environ.get("JUNCTION_E2E_KEEP") != "1":
+        shutil.rmtree(kannel.dir, ignore_errors=True)
 
 
 def test_kannel_outbound_inbound_and_delivery_reports(kannel_junction, alice):
