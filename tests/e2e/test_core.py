@@ -298,3 +298,26 @@ def test_check_config_rejects_a_bad_config_with_file_and_line(tmp_path, case):
     line = _line_of(text, needle)
     assert re.search(rf"^{re.escape(str(path))}:{line}: \S", r.stderr, re.M), (
         f"expected '{path}:{line}: message' in stderr:\n{r.stderr}")
+
+
+# --- the echo gateway's own two-step command ------------------------------------------
+
+def test_echo_prefix_command_changes_the_users_echoes(junction, connect, new_user):
+    user = connect(new_user("prefix"))
+    first = user.execute_command(ECHO, "echo/prefix")
+    assert_result(first)
+    command = first.find(q("commands", "command"))
+    assert command.get("status") == "executing"
+    assert command.find(f"{{{NS['data']}}}x") is not None, "the first step must offer a form"
+
+    done = user.run_command(ECHO, "echo/prefix", {"prefix": "bounce> "})
+    assert_result(done)
+    assert done.find(q("commands", "command")).get("status") == "completed"
+
+    t = tag()
+    user.send_message(f"zed@{ECHO}", f"{t} hello")
+    reply = user.wait_message(lambda m: m.body and t in m.body, timeout=15)
+    assert reply.body == f"bounce> {t} hello"
+
+    refused = user.run_command(ECHO, "echo/prefix", {"prefix": "x" * 200})
+    assert_error(refused, "not-acceptable")
