@@ -1,7 +1,7 @@
 #pragma once
 // Test doubles for the IRC gateway: a GatewayContext that records what is sent (with an
 // in-memory store and synchronous offload), and scripted IRC links. Tests only.
-#include "core/gateway.hpp"
+#include "core/testing/fake_gateway_context.hpp"
 #include "gateways/irc/irc_gateway.hpp"
 #include "gateways/irc/irc_link.hpp"
 #include "store/sqlite_store.hpp"
@@ -19,29 +19,18 @@
 
 namespace junction::irc::testing {
 
-class FakeContext final : public core::GatewayContext {
+// The shared fake context (core/testing), but stanzas delivered durably land in `sent`
+// with the others, every user is allowed, online resources come from `online`, and worker
+// jobs can be held back to test what happens while they run.
+class FakeContext final : public core::testing::FakeGatewayContext {
  public:
-  explicit FakeContext(const std::string& toml) {
-    config_ = toml::parse(toml);
-    auto opened = store::SqliteStore::open(":memory:");
-    if (!opened) throw std::runtime_error(opened.error().message);
-    store_ = std::move(*opened);
-  }
+  explicit FakeContext(const std::string& toml)
+      : FakeGatewayContext("irc", "irc.example.org", toml::parse(toml)) {}
 
-  const std::string& name() const override { return name_; }
-  const std::string& domain() const override { return domain_; }
-  const toml::table& config() const override { return config_; }
-  asio::io_context& io() override { return io_; }
-  store::Store& store() override { return *store_; }
-  Metrics& metrics() override { return metrics_; }
-  void send(xmpp::Element stanza) override { sent.push_back(std::move(stanza)); }
   Result<bool> deliver(xmpp::Element stanza, const std::string&, const std::string&) override {
     sent.push_back(std::move(stanza));
     return true;
   }
-  void set_legacy_sender(core::LegacySender) override {}
-  void set_legacy_failure_handler(std::function<void(const store::OutboxEntry&, const std::string&)>) override {}
-  Result<store::EnqueueResult> queue_to_legacy(store::OutboxEntry) override { return store::EnqueueResult{}; }
   void offload(std::function<void()> work, std::function<void()> done) override {
     if (hold_offload) {
       held.push_back({std::move(work), std::move(done)});
@@ -50,10 +39,8 @@ class FakeContext final : public core::GatewayContext {
     work();
     done();
   }
-  void add_webhook(const std::string&, const std::string&, net::HttpHandler) override {}
   std::string public_url() const override { return {}; }
   bool user_allowed(const xmpp::Jid&) const override { return true; }
-  bool is_admin(const xmpp::Jid& user) const override { return user.bare_str() == "admin@example.org"; }
   std::vector<xmpp::Jid> online_resources(const xmpp::Jid& bare) const override {
     std::vector<xmpp::Jid> out;
     auto it = online.find(bare.bare_str());
@@ -61,8 +48,6 @@ class FakeContext final : public core::GatewayContext {
       for (const auto& r : it->second) out.push_back(*xmpp::Jid::parse(r));
     return out;
   }
-  std::optional<store::Registration> registration(const xmpp::Jid&) override { return std::nullopt; }
-  const std::vector<std::string>& user_domains() const override { return user_domains_; }
   void set_contact_presence(const xmpp::Jid&, const xmpp::Element& presence) override { sent.push_back(presence); }
 
   /// Runs held worker jobs in order.
@@ -77,20 +62,10 @@ class FakeContext final : public core::GatewayContext {
   /// Takes everything sent so far.
   std::vector<xmpp::Element> take() { return std::exchange(sent, {}); }
 
-  std::vector<xmpp::Element> sent;
   std::map<std::string, std::vector<std::string>> online;
   bool hold_offload = false;
   std::deque<std::pair<std::function<void()>, std::function<void()>>> held;
   store::SqliteStore& sqlite() { return *store_; }
-
- private:
-  std::string name_ = "irc";
-  std::string domain_ = "irc.example.org";
-  std::vector<std::string> user_domains_{"example.org"};
-  toml::table config_;
-  asio::io_context io_;
-  std::unique_ptr<store::SqliteStore> store_;
-  Metrics metrics_;
 };
 
 class FakeLink final : public IrcLink {
