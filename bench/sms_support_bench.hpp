@@ -1,6 +1,6 @@
 #pragma once
 // What the SMS benchmarks share: a GatewayContext made of the real core parts (SqliteStore on
-// a file, XmppDelivery with group commit on a WorkerPool, LegacyOutbox, the HTTP listener),
+// a file, XmppDelivery and LegacyOutbox with group commit on a WorkerPool, the HTTP listener),
 // with a component stream that accepts every write and answers barriers at once, so the
 // numbers are Junction's own and not an XMPP server's.
 #include "core/gateway.hpp"
@@ -53,6 +53,12 @@ class BenchContext final : public core::GatewayContext {
         [this](const std::function<Result<void>()>& work) { return store_->batch(work); });
     delivery_->on_online();
     legacy_ = std::make_unique<core::LegacyOutbox>(io_, name_, store_->outbox(), metrics_);
+    // As GatewayHost wires it: new entries and send outcomes commit in groups on a worker.
+    legacy_->enable_group_commit(
+        [this](std::function<void()> work, std::function<void()> done) {
+          workers_->run(std::move(work), std::move(done));
+        },
+        [this](const std::function<Result<void>()>& work) { return store_->batch(work); });
   }
   ~BenchContext() override { workers_->stop(); }
 
@@ -80,6 +86,10 @@ class BenchContext final : public core::GatewayContext {
   }
   Result<store::EnqueueResult> queue_to_legacy(store::OutboxEntry entry) override {
     return legacy_->enqueue(std::move(entry));
+  }
+  void queue_to_legacy_async(store::OutboxEntry entry,
+                             std::function<void(Result<store::EnqueueResult>)> done) override {
+    legacy_->enqueue_async(std::move(entry), std::move(done));
   }
   void offload(std::function<void()> work, std::function<void()> done) override {
     workers_->run(std::move(work), std::move(done));

@@ -4,6 +4,7 @@
 #include "util/log.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace junction::irc {
 namespace {
@@ -202,24 +203,38 @@ void CapNegotiator::on_new(std::string_view caps) {
     std::size_t eq = item.find('=');
     std::string name(item.substr(0, eq));
     offered_[name] = eq == std::string_view::npos ? "" : std::string(item.substr(eq + 1));
-    // Re-authenticating after registration is out of scope, so a late sasl is not requested.
     bool want = std::find(config_.wanted.begin(), config_.wanted.end(), name) != config_.wanted.end();
-    if (want && name != "sasl" && !enabled_.count(name)) wanted.push_back(name);
+    if (!want || enabled_.count(name)) continue;
+    if (name == "sasl") {
+      // Services that were down at connect time announce sasl once back: log in then, unless
+      // already logged in or busy trying.
+      if (!sasl_possible() || authenticating_ || sasl_outcome_ == SaslOutcome::succeeded) continue;
+      late_sasl_ = true;
+    }
+    wanted.push_back(name);
   }
   if (!wanted.empty()) request(wanted);
 }
 
 void CapNegotiator::requests_settled() {
-  if (finished_ || authenticating_) return;
-  if (config_.sasl && sasl_outcome_ == SaslOutcome::in_progress) {
-    if (enabled("sasl")) {
-      authenticating_ = true;
-      send_(make_message("AUTHENTICATE", {mechanism_name()}));
-      return;
-    }
+  if (authenticating_) return;
+  const bool late_sasl = std::exchange(late_sasl_, false);
+  if (finished_) {
+    // After registration only a sasl offered by CAP NEW has anything left to do.
+    if (late_sasl && enabled("sasl")) start_sasl();
+    return;
+  }
+  if (config_.sasl && (sasl_outcome_ == SaslOutcome::in_progress || late_sasl)) {
+    if (enabled("sasl")) return start_sasl();
     sasl_outcome_ = SaslOutcome::unavailable;
   }
   end();
+}
+
+void CapNegotiator::start_sasl() {
+  authenticating_ = true;
+  sasl_outcome_ = SaslOutcome::in_progress;
+  send_(make_message("AUTHENTICATE", {mechanism_name()}));
 }
 
 void CapNegotiator::on_authenticate(const IrcMessage& msg) {

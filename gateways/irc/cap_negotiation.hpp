@@ -1,6 +1,7 @@
 #pragma once
 // IRCv3 capability negotiation (CAP LS 302 / REQ / ACK / NAK / END, plus cap-notify NEW/DEL)
-// and SASL PLAIN or EXTERNAL authentication during registration. Pure protocol: lines go out
+// and SASL PLAIN or EXTERNAL authentication during registration, or later when the server
+// offers sasl through CAP NEW (services back after an outage). Pure protocol: lines go out
 // through a sink and come in through handle(), so the whole dialogue is testable without a
 // socket. Registration timeouts belong to the caller, which calls abort() when one fires.
 #include "irc_message.hpp"
@@ -78,6 +79,7 @@ class CapNegotiator {
   void on_new(std::string_view caps);
   void request(const std::vector<std::string>& caps);
   void requests_settled();
+  void start_sasl();
   void on_authenticate(const IrcMessage& msg);
   void sasl_done(SaslOutcome outcome);
   void end();
@@ -91,6 +93,8 @@ class CapNegotiator {
   std::size_t pending_requests_ = 0;
   bool listing_done_ = false;
   bool authenticating_ = false;
+  /// A REQ in flight includes "sasl" from CAP NEW: authenticate once it is acknowledged.
+  bool late_sasl_ = false;
   bool finished_ = false;
   SaslOutcome sasl_outcome_;
   std::string account_;

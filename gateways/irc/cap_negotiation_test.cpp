@@ -201,5 +201,85 @@ TEST(CapNegotiation, IgnoresUnrelatedTraffic) {
   EXPECT_EQ(d.take(), Lines{"CAP LS 302"});
 }
 
+// Registers without sasl on offer (services down), so the caller falls back to NickServ.
+void register_without_sasl(Dialogue& d) {
+  d.cap.start();
+  d.server(":s CAP * LS :cap-notify server-time");
+  d.server(":s CAP * ACK :server-time cap-notify");
+  d.take();
+  d.server(":s 001 jilles :Welcome");
+}
+
+TEST(CapNegotiation, SaslOfferedByCapNewLogsInAfterRegistration) {
+  Dialogue d(with_plain());
+  d.cap.start();
+  d.server(":s CAP * LS :cap-notify server-time");
+  d.server(":s CAP * ACK :server-time cap-notify");
+  EXPECT_EQ(d.take(), (Lines{"CAP LS 302", "CAP REQ :server-time cap-notify", "CAP END"}));
+  EXPECT_EQ(d.cap.sasl_outcome(), SaslOutcome::unavailable);
+  d.server(":s 001 jilles :Welcome");
+
+  d.server(":s CAP jilles NEW :sasl=PLAIN,EXTERNAL");
+  EXPECT_EQ(d.take(), Lines{"CAP REQ sasl"});
+  d.server(":s CAP jilles ACK :sasl");
+  EXPECT_EQ(d.take(), Lines{"AUTHENTICATE PLAIN"});
+  EXPECT_EQ(d.cap.sasl_outcome(), SaslOutcome::in_progress);
+  d.server("AUTHENTICATE +");
+  EXPECT_EQ(d.take(), Lines{"AUTHENTICATE " + base64_encode(std::string("\0jilles\0sesame", 14))});
+  d.server(":s 900 jilles jilles!j@h jilles :You are now logged in as jilles");
+  d.server(":s 903 jilles :SASL authentication successful");
+  EXPECT_TRUE(d.take().empty());  // registration is long over: no CAP END
+  EXPECT_EQ(d.cap.sasl_outcome(), SaslOutcome::succeeded);
+  EXPECT_EQ(d.cap.account(), "jilles");
+
+  // Services restart again: already logged in, nothing to do.
+  d.server(":s CAP jilles DEL :sasl");
+  d.server(":s CAP jilles NEW :sasl=PLAIN");
+  EXPECT_TRUE(d.take().empty());
+}
+
+TEST(CapNegotiation, LateSaslFailureSendsNoCapEnd) {
+  Dialogue d(with_plain());
+  register_without_sasl(d);
+  d.server(":s CAP jilles NEW :sasl=PLAIN away-notify");
+  EXPECT_EQ(d.take(), Lines{"CAP REQ :sasl away-notify"});
+  d.server(":s CAP jilles ACK :sasl away-notify");
+  EXPECT_EQ(d.take(), Lines{"AUTHENTICATE PLAIN"});
+  d.server("AUTHENTICATE +");
+  d.take();
+  EXPECT_TRUE(d.server(":s 904 jilles :SASL authentication failed"));
+  EXPECT_TRUE(d.take().empty());
+  EXPECT_EQ(d.cap.sasl_outcome(), SaslOutcome::failed);
+  EXPECT_TRUE(d.cap.enabled("away-notify"));
+}
+
+TEST(CapNegotiation, LateSaslNakedOrWithoutOurMechanismIsNotTried) {
+  Dialogue d(with_plain());
+  register_without_sasl(d);
+  d.server(":s CAP jilles NEW :sasl=EXTERNAL");
+  EXPECT_TRUE(d.take().empty());
+  d.server(":s CAP jilles NEW :sasl=PLAIN");
+  EXPECT_EQ(d.take(), Lines{"CAP REQ sasl"});
+  d.server(":s CAP jilles NAK :sasl");
+  EXPECT_TRUE(d.take().empty());
+  EXPECT_FALSE(d.cap.enabled("sasl"));
+  // A later, unrelated ACK must not start SASL.
+  d.server(":s CAP jilles NEW :away-notify");
+  EXPECT_EQ(d.take(), Lines{"CAP REQ away-notify"});
+  d.server(":s CAP jilles ACK :away-notify");
+  EXPECT_TRUE(d.take().empty());
+}
+
+TEST(CapNegotiation, LateSaslWithoutCredentialsIsNotRequested) {
+  CapConfig c;
+  Dialogue d(c);
+  d.cap.start();
+  d.server(":s CAP * LS :cap-notify");
+  d.server(":s CAP * ACK :cap-notify");
+  d.take();
+  d.server(":s CAP me NEW :sasl=PLAIN");
+  EXPECT_TRUE(d.take().empty());
+}
+
 }  // namespace
 }  // namespace junction::irc

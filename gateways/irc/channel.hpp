@@ -25,9 +25,37 @@ struct Member {
 /// XEP-0045 affiliation and role for a member's status prefixes.
 struct MucPrivilege {
   std::string affiliation;  ///< owner | admin | member | none
-  std::string role;         ///< moderator | participant
+  std::string role;         ///< moderator | participant | visitor
 };
-MucPrivilege privilege_for(std::string_view prefixes);
+/// In a moderated (+m) channel only voiced and higher may speak: the others are visitors.
+MucPrivilege privilege_for(std::string_view prefixes, bool moderated = false);
+
+/// The channel's own modes, from RPL_CHANNELMODEIS (324) and MODE changes. Only letters
+/// without a parameter, plus the key (+k) and the limit (+l); lists (+b) are not kept.
+struct ChannelModes {
+  /// 324 arrived: the rest means something.
+  bool known = false;
+  /// Set letters without a parameter ("nt", "imnst"), plus 'k' and 'l' while set.
+  std::string flags;
+  std::string key;
+  std::optional<unsigned> limit;
+
+  bool has(char mode) const { return flags.find(mode) != std::string::npos; }
+  void set(char mode, bool on);
+};
+
+/// What a mode string changed for members, in order.
+struct StatusChange {
+  std::string nick;
+  char symbol;
+  bool on;
+};
+
+/// Applies "+mk-v key nick" to `modes`: channel modes are recorded, status modes returned
+/// for the member list, list modes (+b) skipped with their parameter. CHANMODES from
+/// ISUPPORT says which letters take a parameter.
+std::vector<StatusChange> apply_modes(const ISupport& isupport, ChannelModes& modes, std::string_view change,
+                                      const std::vector<std::string>& params);
 
 /// What a resource asked for when joining (XEP-0045 <history/>); empty means the default.
 struct HistoryRequest {
@@ -61,10 +89,14 @@ class Channel {
   Member* find(const ISupport& isupport, std::string_view nick);
   const std::map<std::string, Member>& members() const { return members_; }
   void clear_members() { members_.clear(); }
+  /// A member's affiliation and role here (the channel's +m counts).
+  MucPrivilege privilege(const Member& m) const { return privilege_for(m.prefixes, modes.has('m')); }
 
   std::string topic;
   std::string topic_setter;
+  /// The key the user joined with (<password/>).
   std::string key;
+  ChannelModes modes;
   /// Our own JOIN came back from the server.
   bool joined = false;
   /// The end of NAMES (366) arrived: the member list is complete.

@@ -38,5 +38,42 @@ TEST(Channel, MembersFollowNamesModesAndNicks) {
   EXPECT_EQ(c.members().size(), 1u);
 }
 
+TEST(Channel, ModeratedMakesTheUnvoicedVisitors) {
+  EXPECT_EQ(privilege_for("", true).role, "visitor");
+  EXPECT_EQ(privilege_for("", true).affiliation, "none");
+  EXPECT_EQ(privilege_for("+", true).role, "participant");
+  EXPECT_EQ(privilege_for("@", true).role, "moderator");
+}
+
+TEST(Channel, ApplyModesFollowsChanmodes) {
+  ISupport is;  // CHANMODES=b,k,l,imnpst and PREFIX=(ov)@+ by default
+  ChannelModes modes;
+  auto status = apply_modes(is, modes, "+ntkl-v+bo", {"sesame", "25", "bob", "*!*@spam", "carol"});
+  EXPECT_EQ(modes.flags, "ntkl");
+  EXPECT_EQ(modes.key, "sesame");
+  ASSERT_TRUE(modes.limit);
+  EXPECT_EQ(*modes.limit, 25u);
+  ASSERT_EQ(status.size(), 2u);
+  EXPECT_EQ(status[0].nick, "bob");
+  EXPECT_EQ(status[0].symbol, '+');
+  EXPECT_FALSE(status[0].on);
+  EXPECT_EQ(status[1].nick, "carol");
+  EXPECT_EQ(status[1].symbol, '@');
+  EXPECT_TRUE(status[1].on);
+
+  // -l takes no parameter, -k does: the following nick still lines up.
+  status = apply_modes(is, modes, "-lk+v", {"sesame", "dave"});
+  EXPECT_EQ(modes.flags, "nt");
+  EXPECT_EQ(modes.key, "");
+  EXPECT_FALSE(modes.limit);
+  ASSERT_EQ(status.size(), 1u);
+  EXPECT_EQ(status[0].nick, "dave");
+
+  // Missing parameters are tolerated.
+  status = apply_modes(is, modes, "+kv", {});
+  EXPECT_TRUE(modes.has('k'));
+  EXPECT_TRUE(status.empty());
+}
+
 }  // namespace
 }  // namespace junction::irc

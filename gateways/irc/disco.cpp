@@ -5,49 +5,82 @@
 #include "xmpp/stanza.hpp"
 
 namespace junction::irc {
+namespace {
+
+xmpp::FormField field(std::string var, std::string value, std::string label = {}) {
+  xmpp::FormField f;
+  f.var = std::move(var);
+  f.label = std::move(label);
+  f.values = {std::move(value)};
+  return f;
+}
+
+std::vector<std::string> network_features() {
+  return {std::string(xmpp::ns::disco_info), std::string(xmpp::ns::disco_items), std::string(xmpp::ns::muc),
+          std::string(xmpp::ns::commands), std::string(xmpp::ns::rsm)};
+}
+
+}  // namespace
 
 std::vector<std::string> gateway_features(const Bridge& b) {
   std::vector<std::string> features{std::string(xmpp::ns::muc)};
   if (b.archiving()) features.emplace_back(xmpp::ns::mam);
+  // With a fixed network the domain is the network: its disco#items is the paged room list.
+  if (b.jids.fixed()) features.emplace_back(xmpp::ns::rsm);
   return features;
 }
 
-std::optional<core::DiscoInfo> disco_info_for(Bridge& b, const xmpp::Jid& from, const Address& to) {
+std::vector<std::string> mode_features(const ChannelModes& modes) {
+  if (!modes.known) return {};
+  auto pick = [&](char mode, const char* on, const char* off) { return std::string(modes.has(mode) ? on : off); };
+  return {
+      pick('k', "muc_passwordprotected", "muc_unsecured"),
+      pick('i', "muc_membersonly", "muc_open"),
+      pick('m', "muc_moderated", "muc_unmoderated"),
+      modes.has('s') || modes.has('p') ? "muc_hidden" : "muc_public",
+      // An IRC channel ends with its last member unless the server keeps it (+P, ngIRCd
+      // and others); services may also keep it, which the channel's modes do not tell.
+      pick('P', "muc_persistent", "muc_temporary"),
+  };
+}
+
+std::optional<core::DiscoInfo> disco_info_for(Bridge& b, const RoomListing& listing, const xmpp::Jid& from,
+                                              const Address& to) {
   core::DiscoInfo info;
   switch (to.kind) {
     case Address::Kind::gateway:
       return std::nullopt;
     case Address::Kind::server:
       if (!b.options.network(to.network)) return std::nullopt;
-      info.identities = {{"conference", "irc", "IRC network " + to.network}, {"gateway", "irc", to.network}};
-      info.features = {std::string(xmpp::ns::disco_info), std::string(xmpp::ns::disco_items),
-                       std::string(xmpp::ns::muc), std::string(xmpp::ns::commands)};
+      if (b.jids.fixed()) return std::nullopt;  // the domain itself: the host's answer
+      info.identities = {{"conference", "irc", "IRC network " + to.network}};
+      info.features = network_features();
       return info;
     case Address::Kind::room: {
       if (!to.occupant.empty()) return std::nullopt;
+      if (!b.options.network(to.network)) return std::nullopt;
       info.identities = {{"conference", "irc", to.name}};
       info.features = {std::string(xmpp::ns::disco_info), std::string(xmpp::ns::disco_items),
-                       std::string(xmpp::ns::muc), "muc_nonanonymous", "muc_open", "muc_unsecured",
-                       "muc_persistent", std::string(xmpp::ns::sid)};
+                       std::string(xmpp::ns::muc), "muc_nonanonymous", std::string(xmpp::ns::sid)};
       if (b.archiving()) info.features.emplace_back(xmpp::ns::mam);
       xmpp::DataForm roominfo;
       roominfo.type = "result";
-      xmpp::FormField form_type;
-      form_type.var = "FORM_TYPE";
+      xmpp::FormField form_type = field("FORM_TYPE", "http://jabber.org/protocol/muc#roominfo");
       form_type.type = "hidden";
-      form_type.values = {"http://jabber.org/protocol/muc#roominfo"};
       roominfo.fields.push_back(form_type);
-      if (NetworkSession* s = b.sessions.find(from.bare_str(), to.network))
-        if (Channel* c = s->channel(to.name)) {
-          xmpp::FormField subject;
-          subject.var = "muc#roominfo_subject";
-          subject.values = {c->topic};
-          xmpp::FormField occupants;
-          occupants.var = "muc#roominfo_occupants";
-          occupants.values = {std::to_string(c->members().size())};
-          roominfo.fields.push_back(subject);
-          roominfo.fields.push_back(occupants);
-        }
+      NetworkSession* s = b.sessions.find(from.bare_str(), to.network);
+      const Channel* c = s ? s->channel(to.name) : nullptr;
+      if (c && c->joined) {
+        for (auto& f : mode_features(c->modes)) info.features.push_back(std::move(f));
+        roominfo.fields.push_back(field("muc#roominfo_description", c->topic, "Topic"));
+        roominfo.fields.push_back(field("muc#roominfo_subject", c->topic, "Topic"));
+        roominfo.fields.push_back(field("muc#roominfo_occupants", std::to_string(c->members().size()), "Users"));
+        if (c->modes.known)
+          roominfo.fields.push_back(field("muc#roominfo_subjectmod", c->modes.has('t') ? "0" : "1",
+                                          "Occupants may change the topic"));
+      } else if (auto users = listing.users_in(from.bare_str(), to.network, to.name)) {
+        roominfo.fields.push_back(field("muc#roominfo_occupants", std::to_string(*users), "Users"));
+      }
       info.extensions.push_back(std::move(roominfo));
       return info;
     }
@@ -59,15 +92,16 @@ std::optional<core::DiscoInfo> disco_info_for(Bridge& b, const xmpp::Jid& from, 
 
 std::vector<core::DiscoItem> disco_items_for(Bridge& b, const xmpp::Jid& from, const Address& to) {
   std::vector<core::DiscoItem> items;
-  NetworkSession* s = b.sessions.find(from.bare_str(), to.network);
-  if (!s) return items;
-  if (to.kind == Address::Kind::server) {
-    for (const auto& [key, c] : s->channels()) items.push_back({c.room_jid(), c.name(), {}});
-  } else if (to.kind == Address::Kind::room && to.occupant.empty()) {
-    Channel* c = s->channel(to.name);
-    if (!c || c->resources.empty()) return items;
-    for (const auto& [key, m] : c->members()) items.push_back({b.jids.occupant(c->room_jid(), m.nick), m.nick, {}});
+  if (to.kind == Address::Kind::gateway) {
+    for (const auto& [alias, network] : b.options.networks)
+      items.push_back({b.jids.server(alias), "IRC network " + alias + " (" + network.host + ")", {}});
+    return items;
   }
+  if (to.kind != Address::Kind::room || !to.occupant.empty()) return items;
+  NetworkSession* s = b.sessions.find(from.bare_str(), to.network);
+  Channel* c = s ? s->channel(to.name) : nullptr;
+  if (!c || c->resources.empty()) return items;
+  for (const auto& [key, m] : c->members()) items.push_back({b.jids.occupant(c->room_jid(), m.nick), m.nick, {}});
   return items;
 }
 

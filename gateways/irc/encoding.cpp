@@ -116,6 +116,67 @@ std::string xml_safe(std::string_view utf8) {
   return out;
 }
 
+std::optional<OutEncoding> parse_out_encoding(std::string_view name) {
+  std::string n = lower_ascii(name);
+  if (n == "utf-8" || n == "utf8") return OutEncoding::utf8;
+  if (auto legacy = parse_fallback(n)) return *legacy == Fallback::latin1 ? OutEncoding::latin1 : OutEncoding::cp1252;
+  return std::nullopt;
+}
+
+namespace {
+
+// The byte a legacy charset uses for a code point; nullopt when it has none.
+std::optional<unsigned char> encode_legacy(char32_t cp, OutEncoding encoding) {
+  if (cp < 0x80) return static_cast<unsigned char>(cp);
+  if (encoding == OutEncoding::cp1252) {
+    // 0x80..0x9F carry typographic characters in cp1252, not C1 controls.
+    for (unsigned i = 0; i < 32; ++i)
+      if (cp1252_high[i] == cp && cp != replacement) return static_cast<unsigned char>(0x80 + i);
+    if (cp >= 0xA0 && cp <= 0xFF) return static_cast<unsigned char>(cp);
+    return std::nullopt;
+  }
+  if (cp <= 0xFF) return static_cast<unsigned char>(cp);
+  return std::nullopt;
+}
+
+char32_t decode_sequence(std::string_view s, std::size_t len) {
+  auto b = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+  char32_t cp = len == 1 ? b(0) : len == 2 ? (b(0) & 0x1F) : len == 3 ? (b(0) & 0x0F) : (b(0) & 0x07);
+  for (std::size_t i = 1; i < len; ++i) cp = (cp << 6) | (b(i) & 0x3F);
+  return cp;
+}
+
+}  // namespace
+
+std::string encode_out(std::string_view utf8, OutEncoding encoding) {
+  if (encoding == OutEncoding::utf8) return std::string(utf8);
+  std::string out;
+  out.reserve(utf8.size());
+  while (!utf8.empty()) {
+    std::size_t n = utf8_sequence_length(utf8);
+    if (n == 0) {
+      out += '?';
+      utf8.remove_prefix(1);
+      continue;
+    }
+    auto byte = encode_legacy(decode_sequence(utf8, n), encoding);
+    out += byte ? static_cast<char>(*byte) : '?';
+    utf8.remove_prefix(n);
+  }
+  return out;
+}
+
+std::size_t encoded_size(std::string_view utf8, OutEncoding encoding) {
+  if (encoding == OutEncoding::utf8) return utf8.size();
+  std::size_t count = 0;
+  while (!utf8.empty()) {
+    std::size_t n = utf8_sequence_length(utf8);
+    utf8.remove_prefix(n == 0 ? 1 : n);
+    ++count;
+  }
+  return count;
+}
+
 std::string decode(std::string_view raw, Fallback fallback) {
   std::string decoded;
   decoded.reserve(raw.size() + raw.size() / 4);

@@ -14,6 +14,21 @@ enum class Fallback { cp1252, latin1 };
 /// "cp1252"/"windows-1252" or "latin1"/"iso-8859-1" (case-insensitive) from the config.
 std::optional<Fallback> parse_fallback(std::string_view name);
 
+/// The charset of the bytes we send to a network. UTF-8 unless the network is known to
+/// predate it; a legacy charset has one byte per character.
+enum class OutEncoding { utf8, latin1, cp1252 };
+
+/// "utf-8"/"utf8", or a name parse_fallback() accepts (case-insensitive) from the config.
+std::optional<OutEncoding> parse_out_encoding(std::string_view name);
+
+/// Transcodes UTF-8 text for the wire. For a legacy charset every code point it cannot
+/// represent (and every byte that is not UTF-8) becomes one '?'; for UTF-8 the text is
+/// returned as it is.
+std::string encode_out(std::string_view utf8, OutEncoding encoding);
+
+/// How many bytes encode_out() makes of the text, without building it.
+std::size_t encoded_size(std::string_view utf8, OutEncoding encoding);
+
 /// Decodes raw bytes: well-formed UTF-8 sequences pass through and each byte that is not part
 /// of one is decoded with the fallback charset (so a line mixing a UTF-8 nick and latin-1
 /// text still reads right). Control bytes are kept: mIRC formatting and CTCP's \x01 are

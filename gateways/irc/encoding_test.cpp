@@ -76,5 +76,40 @@ TEST(Encoding, ParsesFallbackNames) {
   EXPECT_FALSE(parse_fallback("koi8-r"));
 }
 
+TEST(Encoding, ParsesOutgoingEncodingNames) {
+  EXPECT_EQ(parse_out_encoding("UTF-8"), OutEncoding::utf8);
+  EXPECT_EQ(parse_out_encoding("utf8"), OutEncoding::utf8);
+  EXPECT_EQ(parse_out_encoding("Latin1"), OutEncoding::latin1);
+  EXPECT_EQ(parse_out_encoding("iso-8859-1"), OutEncoding::latin1);
+  EXPECT_EQ(parse_out_encoding("windows-1252"), OutEncoding::cp1252);
+  EXPECT_FALSE(parse_out_encoding("koi8-r"));
+}
+
+TEST(Encoding, Utf8OutIsUnchanged) {
+  EXPECT_EQ(encode_out("café € 😀", OutEncoding::utf8), "café € 😀");
+  EXPECT_EQ(encoded_size("café", OutEncoding::utf8), 5u);
+}
+
+TEST(Encoding, Latin1OutReplacesWhatItLacks) {
+  EXPECT_EQ(encode_out("café naïve ¿qué?", OutEncoding::latin1), "caf\xe9 na\xefve \xbfqu\xe9?");
+  // The euro sign, CJK and emoji have no latin-1 byte: one '?' per character.
+  EXPECT_EQ(encode_out("5 € 日本 😀!", OutEncoding::latin1), "5 ? ?? ?!");
+  EXPECT_EQ(encoded_size("5 € 日本 😀!", OutEncoding::latin1), 9u);
+}
+
+TEST(Encoding, Cp1252OutUsesItsExtraCharacters) {
+  EXPECT_EQ(encode_out("5 € “quoted” – ok", OutEncoding::cp1252), "5 \x80 \x93quoted\x94 \x96 ok");
+  EXPECT_EQ(encode_out("é ÿ", OutEncoding::cp1252), "\xe9 \xff");
+  EXPECT_EQ(encode_out("Ω", OutEncoding::cp1252), "?");
+  // C1 controls are not what a cp1252 byte means: not representable.
+  EXPECT_EQ(encode_out("\xc2\x81", OutEncoding::cp1252), "?");
+}
+
+TEST(Encoding, OutRoundTripsThroughTheIncomingDecoder) {
+  const std::string text = "Grüße aus Köln, “bonjour” à tous";
+  EXPECT_EQ(decode(encode_out(text, OutEncoding::cp1252), Fallback::cp1252), text);
+  EXPECT_EQ(decode(encode_out("Grüße", OutEncoding::latin1), Fallback::latin1), "Grüße");
+}
+
 }  // namespace
 }  // namespace junction::irc

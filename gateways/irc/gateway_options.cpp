@@ -7,9 +7,11 @@ namespace junction::irc {
 namespace {
 
 const std::set<std::string> network_keys = {"host",          "port",          "tls",
-                                            "verify",        "fingerprint",   "password",
+                                            "verify",        "fingerprint",   "password",      "client_certificate",
                                             "encoding",      "flood_burst",   "flood_interval_ms",
-                                            "connect_timeout_seconds", "ping_interval_seconds"};
+                                            "connect_timeout_seconds", "ping_interval_seconds",
+                                            "encoding_out",  "reconnect",     "reconnect_min_ms",
+                                            "reconnect_max_ms", "reconnect_attempts"};
 
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -32,12 +34,19 @@ NetworkConfig read_network(const std::string& alias, const toml::table& t) {
   n.port = static_cast<std::uint16_t>(t["port"].value_or<std::int64_t>(n.tls ? 6697 : 6667));
   n.verify = t["verify"].value_or(true);
   n.fingerprint = t["fingerprint"].value_or(std::string());
+  n.client_certificate = t["client_certificate"].value_or(std::string());
   n.password = t["password"].value_or(std::string());
   if (auto fallback = parse_fallback(t["encoding"].value_or(std::string("cp1252")))) n.encoding = *fallback;
   n.flood_burst = static_cast<int>(t["flood_burst"].value_or<std::int64_t>(n.flood_burst));
   n.flood_interval = std::chrono::milliseconds(t["flood_interval_ms"].value_or<std::int64_t>(n.flood_interval.count()));
   n.connect_timeout = std::chrono::seconds(t["connect_timeout_seconds"].value_or<std::int64_t>(n.connect_timeout.count()));
   n.ping_interval = std::chrono::seconds(t["ping_interval_seconds"].value_or<std::int64_t>(n.ping_interval.count()));
+  if (auto out = parse_out_encoding(t["encoding_out"].value_or(std::string("utf-8")))) n.encoding_out = *out;
+  n.reconnect = t["reconnect"].value_or(n.reconnect);
+  n.reconnect_min = std::chrono::milliseconds(t["reconnect_min_ms"].value_or<std::int64_t>(n.reconnect_min.count()));
+  n.reconnect_max = std::chrono::milliseconds(t["reconnect_max_ms"].value_or<std::int64_t>(n.reconnect_max.count()));
+  n.reconnect_max = std::max(n.reconnect_max, n.reconnect_min);
+  n.reconnect_attempts = static_cast<int>(t["reconnect_attempts"].value_or<std::int64_t>(n.reconnect_attempts));
   return n;
 }
 
@@ -69,6 +78,9 @@ void validate_network(std::vector<core::ConfigProblem>& out, const std::string& 
   check_type(out, t, "tls", false, true, false);
   check_type(out, t, "verify", false, true, false);
   check_type(out, t, "fingerprint", true, false, false);
+  check_type(out, t, "client_certificate", true, false, false);
+  if (t["client_certificate"] && !t["tls"].value_or(false))
+    out.push_back({line_of(*t["client_certificate"].node()), "networks." + alias + ": client_certificate needs tls = true"});
   check_type(out, t, "password", true, false, false);
   check_type(out, t, "encoding", true, false, false);
   if (auto enc = t["encoding"].value<std::string>(); enc && !parse_fallback(*enc))
@@ -77,6 +89,18 @@ void validate_network(std::vector<core::ConfigProblem>& out, const std::string& 
   check_type(out, t, "flood_interval_ms", false, false, true, 0, 600000);
   check_type(out, t, "connect_timeout_seconds", false, false, true, 1, 600);
   check_type(out, t, "ping_interval_seconds", false, false, true, 5, 3600);
+  check_type(out, t, "encoding_out", true, false, false);
+  if (auto enc = t["encoding_out"].value<std::string>(); enc && !parse_out_encoding(*enc))
+    out.push_back({line_of(*t["encoding_out"].node()),
+                   "networks." + alias + ": encoding_out must be utf-8, cp1252 or latin1"});
+  check_type(out, t, "reconnect", false, true, false);
+  check_type(out, t, "reconnect_min_ms", false, false, true, 10, 3600000);
+  check_type(out, t, "reconnect_max_ms", false, false, true, 10, 86400000);
+  check_type(out, t, "reconnect_attempts", false, false, true, 0, 1000000);
+  auto min_ms = t["reconnect_min_ms"].value<std::int64_t>(), max_ms = t["reconnect_max_ms"].value<std::int64_t>();
+  if (min_ms && max_ms && *max_ms < *min_ms)
+    out.push_back({line_of(*t["reconnect_max_ms"].node()),
+                   "networks." + alias + ": reconnect_max_ms is below reconnect_min_ms"});
   for (const auto& [key, node] : t)
     if (!network_keys.count(std::string(key.str())))
       out.push_back({line_of(node), "networks." + alias + ": unknown key \"" + std::string(key.str()) + "\"", false});

@@ -89,7 +89,9 @@ void IrcConnection::connect() {
   handlers.on_connected = [this] { on_transport_connected(); };
   handlers.on_data = [this](std::string_view bytes) { on_data(bytes); };
   handlers.on_closed = [this](const std::string& reason) { on_transport_closed(reason); };
-  transport_->connect(network_, identity_.client_cert_pem_file, std::move(handlers));
+  const std::string& client_cert =
+      identity_.client_cert_pem_file.empty() ? network_.client_certificate : identity_.client_cert_pem_file;
+  transport_->connect(network_, client_cert, std::move(handlers));
 }
 
 void IrcConnection::on_transport_connected() {
@@ -299,7 +301,7 @@ bool IrcConnection::send_raw(std::string_view line) {
 
 void IrcConnection::send_text(const std::string& command, const std::string& target, const std::string& text) {
   std::size_t limit = text_limit(command, target);
-  for (std::string& piece : split_message(text, limit)) send(make_message(command, {target, std::move(piece)}));
+  for (std::string& piece : split_message(text, limit, network_.encoding_out)) send(make_message(command, {target, std::move(piece)}));
 }
 
 std::size_t IrcConnection::text_limit(std::string_view command, std::string_view target) const {
@@ -319,9 +321,14 @@ void IrcConnection::pump_queue() {
       return;
     }
     log::trace("irc", "{} -> {}", network_.alias, queue_.front());
-    transport_->write(std::move(queue_.front()) + "\r\n");
+    transport_->write(for_wire(std::move(queue_.front())) + "\r\n");
     queue_.pop_front();
   }
+}
+
+std::string IrcConnection::for_wire(std::string line) const {
+  // Lines are built as UTF-8; a legacy network gets them transcoded only here.
+  return network_.encoding_out == OutEncoding::utf8 ? std::move(line) : encode_out(line, network_.encoding_out);
 }
 
 void IrcConnection::send_now(const IrcMessage& msg) {
@@ -332,7 +339,7 @@ void IrcConnection::send_now(const IrcMessage& msg) {
     return;
   }
   log::trace("irc", "{} -> {}", network_.alias, msg.command == "PASS" ? "PASS ***" : *line);
-  transport_->write(std::move(*line) + "\r\n");
+  transport_->write(for_wire(std::move(*line)) + "\r\n");
 }
 
 void IrcConnection::quit(const std::string& reason, std::function<void()> done) {

@@ -99,6 +99,7 @@ class IrcConnection {
   void on_welcome(const IrcMessage& msg);
   void try_next_nick();
   void send_now(const IrcMessage& msg);
+  std::string for_wire(std::string line) const;
   void pump_queue();
   void on_keepalive();
   void finish_quit();

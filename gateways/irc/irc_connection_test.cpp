@@ -59,6 +59,7 @@ struct FakeWire {
   std::vector<std::function<void()>> flush_waiters;
   bool closed = false;
   int connects = 0;
+  std::string client_cert;
 
   void serve(const std::string& line) {
     if (!closed && handlers.on_data) handlers.on_data(line + "\r\n");
@@ -70,7 +71,8 @@ struct FakeWire {
 class FakeTransport final : public Transport {
  public:
   explicit FakeTransport(FakeWire& w) : w_(w) {}
-  void connect(const NetworkConfig&, const std::string&, Handlers handlers) override {
+  void connect(const NetworkConfig&, const std::string& client_cert, Handlers handlers) override {
+    w_.client_cert = client_cert;
     w_.handlers = std::move(handlers);
     w_.closed = false;
     ++w_.connects;
@@ -394,6 +396,43 @@ TEST_F(IrcConnectionTest, CallbacksMayDestroyTheConnection) {
   conn->connect();
   sched.advance(network.connect_timeout);
   EXPECT_EQ(conn, nullptr);
+}
+
+TEST_F(IrcConnectionTest, ClientCertificateFromTheUserOrElseTheNetwork) {
+  network.tls = true;
+  network.client_certificate = "/etc/junction/network.pem";
+  connect_and_open();
+  EXPECT_EQ(wire.client_cert, "/etc/junction/network.pem");
+
+  identity.client_cert_pem_file = "/var/lib/junction/alice.pem";
+  conn.reset();
+  make();
+  conn->connect();
+  EXPECT_EQ(wire.client_cert, "/var/lib/junction/alice.pem");
+}
+
+TEST_F(IrcConnectionTest, SaslLoginAfterCapNewOnceRegistered) {
+  identity.sasl_mechanism = "PLAIN";
+  identity.sasl_user = "alice";
+  identity.sasl_password = "sesame";
+  connect_and_open();
+  wire.serve(":srv CAP * LS :cap-notify");
+  wire.serve(":srv CAP alice ACK :cap-notify");
+  wire.serve(":srv 001 alice :Welcome alice!al@host.example");
+  ASSERT_TRUE(conn->registered());
+  wire.sent.clear();
+
+  wire.serve(":srv CAP alice NEW :sasl=PLAIN");
+  EXPECT_EQ(wire.last(), "CAP REQ sasl");
+  wire.serve(":srv CAP alice ACK :sasl");
+  EXPECT_EQ(wire.last(), "AUTHENTICATE PLAIN");
+  wire.serve("AUTHENTICATE +");
+  EXPECT_EQ(wire.last(), "AUTHENTICATE " + base64_encode(std::string("\0alice\0sesame", 13)));
+  wire.serve(":srv 900 alice alice!al@host.example alice :You are now logged in as alice");
+  wire.serve(":srv 903 alice :SASL authentication successful");
+  EXPECT_FALSE(wire.saw("CAP END"));
+  EXPECT_TRUE(conn->registered());
+  EXPECT_TRUE(conn->cap_enabled("sasl"));
 }
 
 }  // namespace

@@ -31,6 +31,12 @@ bool silent(std::string_view command) {
 
 #define MUC(method) [](IrcDispatcher& d, NetworkSession& s, const IrcMessage& m) { d.muc_.method(s, m); }
 #define CHAT(method) [](IrcDispatcher& d, NetworkSession& s, const IrcMessage& m) { d.chat_.method(s, m); }
+// Replies to requests of the room bridge (LIST, MODE, ban lists); one it did not ask for
+// (the user typed the command on the server JID) is shown there like any numeric.
+#define MUC_REPLY(call)                                                  \
+  [](IrcDispatcher& d, NetworkSession& s, const IrcMessage& m) {         \
+    if (!d.muc_.call(s, m)) d.chat_.server_text(s, m);                   \
+  }
 
 void IrcDispatcher::dispatch(NetworkSession& s, const IrcMessage& m) {
   static const std::unordered_map<std::string_view, Route> table = {
@@ -46,6 +52,13 @@ void IrcDispatcher::dispatch(NetworkSession& s, const IrcMessage& m) {
       {"333", {3, MUC(rpl_topic_who)}},
       {"353", {4, MUC(rpl_names)}},
       {"366", {2, MUC(rpl_end_of_names)}},
+      {"321", {1, MUC_REPLY(listing().rpl_list_start)}},
+      {"322", {3, MUC_REPLY(listing().rpl_list)}},
+      {"323", {1, MUC_REPLY(listing().rpl_list_end)}},
+      {"324", {3, MUC_REPLY(rpl_channel_modes)}},
+      {"367", {3, MUC_REPLY(admin().rpl_ban_entry)}},
+      {"368", {2, MUC_REPLY(admin().rpl_ban_end)}},
+      {"PONG", {1, [](IrcDispatcher& d, NetworkSession& s, const IrcMessage& m) { d.muc_.admin().irc_pong(s, m); }}},
       {"375", {1, [](IrcDispatcher&, NetworkSession& s, const IrcMessage&) { s.motd.clear(); }}},
       {"372", {2, CHAT(motd_line)}},
       {"376", {1, CHAT(motd_end)}},
@@ -69,10 +82,13 @@ void IrcDispatcher::dispatch(NetworkSession& s, const IrcMessage& m) {
     return;
   }
   if (m.is_numeric() && muc_.irc_join_error(s, m)) return;
+  // 482 and friends answering a kick, ban or voice change, or a ban list request.
+  if (m.is_numeric() && muc_.admin().irc_error(s, m)) return;
   if (m.is_numeric() && !silent(m.command) && m.params.size() >= 2) chat_.server_text(s, m);
 }
 
 #undef MUC
 #undef CHAT
+#undef MUC_REPLY
 
 }  // namespace junction::irc

@@ -14,7 +14,8 @@ IrcGateway::IrcGateway(core::GatewayContext& context, IrcLinkFactory factory)
           SessionManager::Hooks{
               [this](NetworkSession& s) { link_registered(s); },
               [this](NetworkSession& s, const IrcMessage& m) { dispatcher_.dispatch(s, m); },
-              [this](NetworkSession& s, const std::string& reason, bool failed) { link_lost(s, reason, failed); }})),
+              [this](NetworkSession& s, const LinkLoss& loss) { link_lost(s, loss); },
+              [this](NetworkSession& s) { return muc_.wants_reconnect(s); }})),
       muc_(*bridge_),
       chat_(*bridge_),
       mam_(*bridge_),
@@ -162,6 +163,14 @@ bool IrcGateway::on_iq(const xmpp::Element& stanza, const xmpp::Jid& from, const
       return true;
     }
   }
+  if (address->kind == Address::Kind::server && type == "get" && bridge_->options.network(address->network)) {
+    // The network's rooms (IRC LIST, paged); with a fixed network this is the domain itself.
+    const auto* items = stanza.child("query", xmpp::ns::disco_items);
+    if (items && items->attr_or("node").empty()) {
+      muc_.listing().on_disco_items(stanza, from, address->network);
+      return true;
+    }
+  }
   return false;
 }
 
@@ -183,7 +192,7 @@ std::optional<xmpp::Element> IrcGateway::contact_presence(const xmpp::Jid& user,
 std::optional<core::DiscoInfo> IrcGateway::disco_info(const xmpp::Jid& from, const xmpp::Jid& to) {
   auto address = bridge_->jids.parse(to);
   if (!address) return std::nullopt;
-  return disco_info_for(*bridge_, from, *address);
+  return disco_info_for(*bridge_, muc_.listing(), from, *address);
 }
 
 std::vector<core::DiscoItem> IrcGateway::disco_items(const xmpp::Jid& from, const xmpp::Jid& to) {
@@ -196,15 +205,35 @@ std::vector<core::AdhocCommand> IrcGateway::commands() { return settings_.comman
 
 void IrcGateway::on_user_unavailable(const xmpp::Jid& full) { muc_.resource_gone(full.bare_str(), full.str()); }
 
-void IrcGateway::link_registered(NetworkSession& s) { chat_.registered(s); }
+void IrcGateway::link_registered(NetworkSession& s) {
+  chat_.registered(s);
+  if (s.registrations() > 1) {
+    muc_.join_channels(s);
+    server_notice(s, "Reconnected as " + s.nick());
+  }
+}
 
-void IrcGateway::link_lost(NetworkSession& s, const std::string& reason, bool failed) {
-  muc_.link_lost(s, reason, failed);
+void IrcGateway::link_lost(NetworkSession& s, const LinkLoss& loss) {
+  // One notice when the trouble starts and one when it ends, not one per failed attempt.
+  std::string text;
+  if (loss.retrying && loss.attempt == 0) {
+    text = (loss.failed ? "Could not connect: " : "Disconnected: ") + loss.reason + "; reconnecting in " +
+           std::to_string((loss.delay.count() + 999) / 1000) + " s";
+  } else if (!loss.retrying) {
+    text = loss.attempt > 0 ? "Gave up reconnecting after " + std::to_string(loss.attempt) + " attempts: " + loss.reason
+                            : (loss.failed ? "Could not connect: " : "Disconnected: ") + loss.reason;
+  }
+  if (loss.retrying) muc_.link_down(s, loss.reason);
+  else muc_.link_lost(s, loss.reason, loss.failed);
+  if (!text.empty()) server_notice(s, text);
+}
+
+void IrcGateway::server_notice(NetworkSession& s, const std::string& text) {
   xmpp::Element notice("message");
   notice.set_attr("from", bridge_->jids.server(s.network()));
   notice.set_attr("to", s.user());
   notice.set_attr("type", "chat");
-  notice.add_child("body").set_text((failed ? "Could not connect: " : "Disconnected: ") + reason);
+  notice.add_child("body").set_text(text);
   bridge_->send(std::move(notice));
 }
 

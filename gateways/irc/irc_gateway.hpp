@@ -46,10 +46,12 @@ class IrcGateway final : public core::Gateway {
 
   /// For tests.
   Bridge& bridge() { return *bridge_; }
+  MucBridge& rooms() { return muc_; }
 
  private:
   void link_registered(NetworkSession& session);
-  void link_lost(NetworkSession& session, const std::string& reason, bool failed);
+  void link_lost(NetworkSession& session, const LinkLoss& loss);
+  void server_notice(NetworkSession& session, const std::string& text);
   void persistent_rooms_changed(const std::string& user, const std::string& network);
   void reply_error(const xmpp::Element& stanza, std::string_view condition, std::string_view text);
 

@@ -111,11 +111,22 @@ class FakeLink final : public IrcLink {
     registered_ = true;
     events.on_registered(nick_);
   }
+  /// The connection drops after registration (the link object stays, as IrcConnection does).
+  void drop(const std::string& reason) {
+    registered_ = false;
+    events.on_disconnected(reason);
+  }
+  /// A connection attempt fails before registration.
+  void refuse(const std::string& reason) {
+    registered_ = false;
+    events.on_failed(reason);
+  }
   /// Feeds one server line.
   void receive(std::string_view line) {
     auto parsed = parse(line);
     if (!parsed) throw std::runtime_error("bad test line");
     if (parsed->command == "NICK" && isupport_.same_name(parsed->nick(), nick_)) nick_ = parsed->param(0);
+    if (parsed->command == "005") isupport_.apply(*parsed);
     events.on_message(*parsed);
   }
   std::vector<std::string> take_lines() { return std::exchange(lines, {}); }

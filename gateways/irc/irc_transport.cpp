@@ -10,7 +10,6 @@
 #include <openssl/x509.h>
 
 #include <array>
-#include <deque>
 #include <optional>
 
 namespace junction::irc {
@@ -60,13 +59,19 @@ class Stream : public std::enable_shared_from_this<Stream> {
 
   void write(std::string bytes) {
     if (closed_) return;
-    outbox_.push_back(std::move(bytes));
-    if (outbox_.size() == 1) write_next();
+    queued_ += bytes;
+    // Lines produced while handling one event (several messages for this user in one read
+    // from the XMPP server) leave in one send: the flush runs after the current handler
+    // rather than costing a system call per line.
+    if (!writing_) {
+      writing_ = true;
+      asio::post(io_, [self = shared_from_this()] { self->write_next(); });
+    }
   }
 
   void when_flushed(std::function<void()> done) {
     if (closed_) return;
-    if (outbox_.empty()) {
+    if (!writing_) {
       asio::post(io_, [self = shared_from_this(), done = std::move(done)] {
         if (!self->closed_) done();
       });
@@ -191,11 +196,14 @@ class Stream : public std::enable_shared_from_this<Stream> {
   }
 
   void write_next() {
+    if (closed_) return;
+    in_flight_.clear();
+    in_flight_.swap(queued_);
     auto done = [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
       if (self->closed_) return;
       if (ec) return self->report_closed("write error: " + ec.message());
-      self->outbox_.pop_front();
-      if (!self->outbox_.empty()) return self->write_next();
+      if (!self->queued_.empty()) return self->write_next();
+      self->writing_ = false;
       auto waiters = std::move(self->flush_waiters_);
       self->flush_waiters_.clear();
       for (auto& waiter : waiters) {
@@ -203,8 +211,8 @@ class Stream : public std::enable_shared_from_this<Stream> {
         waiter();
       }
     };
-    if (tls_) asio::async_write(*tls_, asio::buffer(outbox_.front()), std::move(done));
-    else asio::async_write(socket_, asio::buffer(outbox_.front()), std::move(done));
+    if (tls_) asio::async_write(*tls_, asio::buffer(in_flight_), std::move(done));
+    else asio::async_write(socket_, asio::buffer(in_flight_), std::move(done));
   }
 
   void report_closed(const std::string& reason) {
@@ -225,7 +233,8 @@ class Stream : public std::enable_shared_from_this<Stream> {
   bool host_mismatch_ = false;
   bool closed_ = false;
   std::array<char, 4096> read_buffer_{};
-  std::deque<std::string> outbox_;
+  std::string queued_, in_flight_;  // lines waiting; lines being written
+  bool writing_ = false;             // a write is posted or in progress
   std::vector<std::function<void()>> flush_waiters_;
 };
 

@@ -1,5 +1,8 @@
 #include "isupport.hpp"
 
+#include <stringprep.h>
+
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 
@@ -41,7 +44,48 @@ std::optional<std::size_t> to_size(std::string_view v) {
   return n;
 }
 
+std::size_t table_size(const Stringprep_table_element* table) {
+  std::size_t n = 0;
+  while (table[n].start != 0 || table[n].end != 0) ++n;
+  return n;
+}
+
+// RFC 3454 table B.2 (case folding for use with NFKC), then NFKC: what nodeprep does to a
+// JID, without its prohibitions, which a nick comparison does not need. libidn searches a
+// mapping table by its size, so it must be given.
+const Stringprep_profile* casefold_profile() {
+  static const Stringprep_profile profile[] = {
+      {STRINGPREP_MAP_TABLE, Stringprep_profile_flags(0), stringprep_rfc3454_B_2, table_size(stringprep_rfc3454_B_2)},
+      {STRINGPREP_NFKC, Stringprep_profile_flags(0), nullptr, 0},
+      {Stringprep_profile_steps(0), Stringprep_profile_flags(0), nullptr, 0},
+  };
+  return profile;
+}
+
+void lower_ascii(std::string& s) {
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+}
+
 }  // namespace
+
+std::string unicode_casefold(std::string_view utf8) {
+  std::string out(utf8);
+  const bool ascii = std::all_of(out.begin(), out.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  if (ascii) {
+    lower_ascii(out);
+    return out;
+  }
+  // Folding can grow the text (U+00DF -> "ss", ligatures): room for four times as much.
+  std::string buffer(out);
+  buffer.resize(out.size() * 4 + 16, '\0');
+  if (stringprep(buffer.data(), buffer.size(), Stringprep_profile_flags(0), casefold_profile()) != STRINGPREP_OK) {
+    lower_ascii(out);
+    return out;
+  }
+  buffer.resize(buffer.find('\0'));
+  return buffer;
+}
 
 void ISupport::apply(const IrcMessage& msg) {
   if (msg.params.size() < 2) return;
@@ -136,13 +180,15 @@ void ISupport::set_token(std::string_view key, std::string_view value) {
   } else if (key == "CASEMAPPING") {
     if (value == "ascii") casemapping = CaseMapping::ascii;
     else if (value == "strict-rfc1459") casemapping = CaseMapping::strict_rfc1459;
-    // rfc1459 and anything unknown (e.g. rfc7613/UTF-8 mappings) fall back to the widest
-    // ASCII folding, which is the safe side for "is this the same nick?".
+    else if (value == "rfc7613" || value == "precis") casemapping = CaseMapping::rfc7613;
+    // rfc1459 and anything unknown fall back to the widest ASCII folding, which is the safe
+    // side for "is this the same nick?".
     else casemapping = CaseMapping::rfc1459;
   }
 }
 
 std::string ISupport::casefold(std::string_view name) const {
+  if (casemapping == CaseMapping::rfc7613) return unicode_casefold(name);
   std::string out(name);
   for (char& c : out) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
@@ -157,7 +203,9 @@ std::string ISupport::casefold(std::string_view name) const {
 }
 
 bool ISupport::same_name(std::string_view a, std::string_view b) const {
-  return a.size() == b.size() && casefold(a) == casefold(b);
+  // Byte-wise mappings keep lengths; Unicode folding may not ("ß" and "SS").
+  if (casemapping != CaseMapping::rfc7613 && a.size() != b.size()) return false;
+  return casefold(a) == casefold(b);
 }
 
 bool ISupport::is_channel(std::string_view name) const {

@@ -12,7 +12,14 @@
 
 namespace junction::irc {
 
-enum class CaseMapping { ascii, rfc1459, strict_rfc1459 };
+/// How the server compares names (CASEMAPPING). rfc7613 is the PRECIS mapping of modern
+/// servers: ASCII letters as in `ascii`, and Unicode letters folded too.
+enum class CaseMapping { ascii, rfc1459, strict_rfc1459, rfc7613 };
+
+/// Unicode case folding with compatibility normalization (NFKC), for rfc7613 comparisons:
+/// "ÉCOLE" and "école", "ＡＢＣ" and "abc" fold alike. Text that is not UTF-8 is only
+/// ASCII-lowercased.
+std::string unicode_casefold(std::string_view utf8);
 
 class ISupport {
  public:

@@ -80,6 +80,36 @@ TEST(ISupport, Casemappings) {
   EXPECT_EQ(s.casemapping, CaseMapping::rfc1459);
 }
 
+TEST(ISupport, Rfc7613FoldsUnicodeButNotBrackets) {
+  ISupport s;
+  s.apply_token("CASEMAPPING=rfc7613");
+  EXPECT_EQ(s.casemapping, CaseMapping::rfc7613);
+  // ASCII letters fold; the rfc1459 bracket equivalences do not apply.
+  EXPECT_EQ(s.casefold("Nick[A]\\~"), "nick[a]\\~");
+  EXPECT_FALSE(s.same_name("a[", "A{"));
+  // Unicode letters fold, whatever their UTF-8 length.
+  EXPECT_EQ(s.casefold("ÉCOLE"), "école");
+  EXPECT_TRUE(s.same_name("#Ελλάδα", "#ΕΛΛΆΔΑ"));
+  EXPECT_TRUE(s.same_name("Straße", "STRASSE"));
+  EXPECT_TRUE(s.same_name("ＡＢＣ", "abc")) << "full-width forms are the same nick";
+  EXPECT_FALSE(s.same_name("école", "ecole"));
+  // Bytes that are not UTF-8 still compare (ASCII-folded).
+  EXPECT_TRUE(s.same_name("A\xff", "a\xff"));
+  // Under the older mappings non-ASCII letters are distinct.
+  s.apply_token("CASEMAPPING=rfc1459");
+  EXPECT_FALSE(s.same_name("ÉCOLE", "école"));
+  s.apply_token("CASEMAPPING=ascii");
+  EXPECT_FALSE(s.same_name("ÉCOLE", "école"));
+  EXPECT_TRUE(s.same_name("ECOLE", "ecole"));
+}
+
+TEST(ISupport, UnknownCasemappingFallsBackToRfc1459) {
+  ISupport s;
+  s.apply_token("CASEMAPPING=something-new");
+  EXPECT_EQ(s.casemapping, CaseMapping::rfc1459);
+  EXPECT_TRUE(s.same_name("A[", "a{"));
+}
+
 TEST(ISupport, NegationAndEscapes) {
   ISupport s;
   s.apply_token("NICKLEN=30");

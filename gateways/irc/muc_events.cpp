@@ -1,13 +1,16 @@
 // What happens on IRC, shown in the rooms: joins, parts, quits, kicks (307), nick changes
-// (303), mode changes (roles and affiliations), topics and away-notify.
+// (303), mode changes (roles and affiliations, +m turning the unvoiced into visitors), the
+// channel's modes from 324, topics and away-notify.
 #include "gateways/irc/muc_bridge.hpp"
 #include "xmpp/namespaces.hpp"
 
+#include <set>
+
 namespace junction::irc {
 
-OccupantItem MucBridge::item_for(NetworkSession& s, const Member& m) const {
+OccupantItem MucBridge::item_for(NetworkSession& s, const Channel& c, const Member& m) const {
   OccupantItem item;
-  item.privilege = privilege_for(m.prefixes);
+  item.privilege = c.privilege(m);
   item.jid = b_.jids.user(s.network(), m.nick);
   return item;
 }
@@ -22,7 +25,7 @@ void MucBridge::broadcast(Channel& c, const xmpp::Element& stanza) {
 }
 
 void MucBridge::member_presence(NetworkSession& s, Channel& c, const Member& m, const std::vector<int>& codes) {
-  auto p = occupant_presence(b_.jids.occupant(c.room_jid(), m.nick), "", item_for(s, m), codes);
+  auto p = occupant_presence(b_.jids.occupant(c.room_jid(), m.nick), "", item_for(s, c, m), codes);
   if (m.away) add_show(p, "away", m.away_text);
   broadcast(c, p);
 }
@@ -46,6 +49,8 @@ void MucBridge::irc_join(NetworkSession& s, const IrcMessage& m) {
     c.joined = true;
     c.clear_members();
     c.names_complete = false;
+    // The channel's own modes (+m for roles, +k/+i/+l for disco#info) come as 324.
+    s.link().send(make_message("MODE", {name}));
     return;
   }
   Channel* c = s.channel(name);
@@ -61,7 +66,7 @@ void MucBridge::irc_part(NetworkSession& s, const IrcMessage& m) {
   if (s.is_me(nick)) return self_left(s, *c, {110}, {}, m.param(1));
   auto gone = c->remove(s.isupport(), nick);
   if (!gone || !c->names_complete) return;
-  auto item = item_for(s, *gone);
+  auto item = item_for(s, *c, *gone);
   auto p = occupant_presence(b_.jids.occupant(c->room_jid(), gone->nick), "", item, {}, true);
   add_show(p, "", m.param(1));
   broadcast(*c, p);
@@ -73,7 +78,7 @@ void MucBridge::irc_quit(NetworkSession& s, const IrcMessage& m) {
   for (auto& [key, c] : s.channels()) {
     auto gone = c.remove(s.isupport(), nick);
     if (!gone || !c.names_complete) continue;
-    auto p = occupant_presence(b_.jids.occupant(c.room_jid(), gone->nick), "", item_for(s, *gone), {}, true);
+    auto p = occupant_presence(b_.jids.occupant(c.room_jid(), gone->nick), "", item_for(s, c, *gone), {}, true);
     add_show(p, "", m.param(0));
     broadcast(c, p);
   }
@@ -88,7 +93,7 @@ void MucBridge::irc_kick(NetworkSession& s, const IrcMessage& m) {
   if (s.is_me(victim)) return self_left(s, *c, {110, 307}, kicker, reason);
   auto gone = c->remove(s.isupport(), victim);
   if (!gone || !c->names_complete) return;
-  OccupantItem item = item_for(s, *gone);
+  OccupantItem item = item_for(s, *c, *gone);
   item.actor = kicker;
   item.reason = reason;
   broadcast(*c, occupant_presence(b_.jids.occupant(c->room_jid(), gone->nick), "", item, {307}, true));
@@ -102,7 +107,7 @@ void MucBridge::irc_nick(NetworkSession& s, const IrcMessage& m) {
   for (auto& [key, c] : s.channels()) {
     if (!c.rename(s.isupport(), old_nick, new_nick) || !c.names_complete) continue;
     const Member* member = c.find(s.isupport(), new_nick);
-    OccupantItem item = item_for(s, *member);
+    OccupantItem item = item_for(s, c, *member);
     item.new_nick = new_nick;
     std::vector<int> codes{303};
     if (self) codes.push_back(110);
@@ -124,36 +129,52 @@ void MucBridge::irc_mode(NetworkSession& s, const IrcMessage& m) {
   Channel* c = s.channel(m.param(0));
   if (!c) return;
   const ISupport& is = s.isupport();
-  const std::string& modes = m.param(1);
-  std::size_t arg = 2;
-  bool adding = true;
+  const bool was_moderated = c->modes.has('m');
+  std::vector<std::string> params(m.params.begin() + 2, m.params.end());
   std::vector<std::string> changed;
-  for (char mode : modes) {
-    if (mode == '+' || mode == '-') {
-      adding = mode == '+';
-      continue;
-    }
-    if (auto symbol = is.symbol_for_mode(mode)) {
-      const std::string& nick = m.param(arg++);
-      if (c->set_status(is, nick, *symbol, adding)) changed.push_back(nick);
-      continue;
-    }
-    // Skip the parameters of list and parameter modes so later letters line up.
-    if (is.chanmodes_a.find(mode) != std::string::npos || is.chanmodes_b.find(mode) != std::string::npos ||
-        (adding && is.chanmodes_c.find(mode) != std::string::npos))
-      ++arg;
+  for (const auto& change : apply_modes(is, c->modes, m.param(1), params))
+    if (c->set_status(is, change.nick, change.symbol, change.on)) changed.push_back(change.nick);
+  announce_privileges(s, *c, changed, was_moderated);
+}
+
+bool MucBridge::rpl_channel_modes(NetworkSession& s, const IrcMessage& m) {
+  // 324 me #chan +ntk key: the whole set, replacing what was known.
+  Channel* c = s.channel(m.param(1));
+  if (!c) return false;
+  const bool was_moderated = c->modes.has('m');
+  ChannelModes fresh;
+  fresh.known = true;
+  std::vector<std::string> params(m.params.begin() + 3, m.params.end());
+  apply_modes(s.isupport(), fresh, m.param(2), params);
+  c->modes = std::move(fresh);
+  announce_privileges(s, *c, {}, was_moderated);
+  return true;
+}
+
+void MucBridge::announce_privileges(NetworkSession& s, Channel& c, std::vector<std::string> nicks,
+                                    bool was_moderated) {
+  if (!c.names_complete) return;
+  const ISupport& is = s.isupport();
+  if (was_moderated != c.modes.has('m')) {
+    // +m/-m turns everyone without a status symbol into a visitor or back.
+    for (const auto& [key, member] : c.members())
+      if (member.prefixes.empty())
+        nicks.push_back(member.nick);
   }
-  if (!c->names_complete) return;
-  for (const auto& nick : changed)
-    if (const Member* member = c->find(is, nick)) {
-      if (s.is_me(nick)) {
-        // Our own privileges changed: every resource sees it as its self-presence.
-        auto p = occupant_presence(b_.jids.occupant(c->room_jid(), member->nick), "", item_for(s, *member), {110});
-        broadcast(*c, p);
-      } else {
-        member_presence(s, *c, *member);
-      }
+  std::set<std::string> done;
+  for (const auto& nick : nicks) {
+    if (!done.insert(is.casefold(nick)).second) continue;
+    const Member* member = c.find(is, nick);
+    if (!member) continue;
+    if (s.is_me(nick)) {
+      // Our own privileges changed: every resource sees it as its self-presence.
+      auto p = occupant_presence(b_.jids.occupant(c.room_jid(), member->nick), "", item_for(s, c, *member), {110});
+      if (member->away) add_show(p, "away", member->away_text);
+      broadcast(c, p);
+    } else {
+      member_presence(s, c, *member);
     }
+  }
 }
 
 void MucBridge::irc_topic(NetworkSession& s, const IrcMessage& m) {

@@ -46,7 +46,7 @@ TEST(MucMessages, NotJoinedResourceIsRefused) {
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].attr_or("type"), "error");
   EXPECT_NE(out[0].child("error")->child("not-acceptable"), nullptr);
-  EXPECT_EQ(h.link().lines.size(), 1u);  // only the JOIN
+  EXPECT_EQ(h.link().lines, (Strings{"JOIN #chan", "MODE #chan"}));  // nothing sent for it
 }
 
 TEST(MucMessages, IrcTextReachesEveryResource) {
@@ -150,21 +150,53 @@ TEST(MucEvents, JoinPartQuitModeAway) {
   EXPECT_EQ(out[4].child_text("status"), "lunch");
 }
 
-TEST(MucAdmin, KickBanVoice) {
+TEST(MucEvents, ModeratedChannelTurnsTheUnvoicedIntoVisitors) {
   Harness h;
   h.join();
-  h.link().take_lines();
-  h.in("<iq type='set' id='a1' from='alice@example.org/phone' to='#chan%libera@irc.example.org'>"
-       "<query xmlns='http://jabber.org/protocol/muc#admin'>"
-       "<item nick='plain' role='none'><reason>out</reason></item>"
-       "<item nick='spam' affiliation='outcast'/>"
-       "<item nick='voiced' role='visitor'/>"
-       "<item nick='plain2' role='participant'/></query></iq>");
-  EXPECT_EQ(h.link().take_lines(),
-            (Strings{"KICK #chan plain out", "MODE #chan +b spam!*@*", "MODE #chan -v voiced", "MODE #chan +v plain2"}));
+  // 324 after the join says +m: everyone without voice or op becomes a visitor, ourselves too.
+  h.link().receive(":srv 324 alice #chan +mnt");
+  auto out = h.ctx.take();
+  ASSERT_EQ(out.size(), 2u);
+  std::map<std::string, const xmpp::Element*> by_from;
+  for (const auto& p : out) by_from[p.attr_or("from")] = &p;
+  ASSERT_TRUE(by_from.count(room + "/alice") && by_from.count(room + "/plain"));
+  EXPECT_EQ(muc_item(*by_from[room + "/alice"])->attr_or("role"), "visitor");
+  EXPECT_EQ(status_codes(*by_from[room + "/alice"]), Strings{"110"});
+  EXPECT_EQ(muc_item(*by_from[room + "/plain"])->attr_or("role"), "visitor");
+
+  // Voice under +m makes a participant, taking it away a visitor again.
+  h.link().receive(":op!o@h MODE #chan +v plain");
+  out = h.ctx.take();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(muc_item(out[0])->attr_or("role"), "participant");
+  EXPECT_EQ(muc_item(out[0])->attr_or("affiliation"), "member");
+  h.link().receive(":op!o@h MODE #chan -v plain");
+  out = h.ctx.take();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(muc_item(out[0])->attr_or("role"), "visitor");
+
+  // -m (with other modes around it) gives everyone their voice back.
+  h.link().receive(":op!o@h MODE #chan -m+k sesame");
+  out = h.ctx.take();
+  ASSERT_EQ(out.size(), 2u);
+  for (const auto& p : out) EXPECT_EQ(muc_item(p)->attr_or("role"), "participant") << p.attr_or("from");
+  // Modes that do not touch roles are quiet.
+  h.link().receive(":op!o@h MODE #chan +i-k sesame");
+  EXPECT_TRUE(h.ctx.take().empty());
+  const Channel* c = h.gateway->bridge().sessions.find("alice@example.org", "libera")->channel("#chan");
+  EXPECT_EQ(c->modes.flags, "nti");
+  EXPECT_EQ(c->modes.key, "");
+}
+
+TEST(MucEvents, ChannelModesAreAskedForOnJoin) {
+  Harness h;
+  auto lines = (h.join(), h.link().take_lines());
+  EXPECT_EQ(lines, (Strings{"JOIN #chan", "MODE #chan"}));
+  // A 324 for a channel we are not in (typed on the server JID) is shown there.
+  h.link().receive(":srv 324 alice #elsewhere +nt");
   auto out = h.ctx.take();
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].attr_or("type"), "result");
+  EXPECT_EQ(out[0].attr_or("from"), "libera@irc.example.org");
 }
 
 }  // namespace

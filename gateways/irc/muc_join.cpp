@@ -93,11 +93,16 @@ void MucBridge::join(const xmpp::Element& stanza, const xmpp::Jid& from, const A
     if (!s.is_me(to.occupant)) s.link().send(make_message("NICK", {to.occupant}));
     return;
   }
-  if (c) {
-    for (const auto& p : c->pending)
-      if (p.resource == resource) return;
-  }
   PendingJoin pending{resource, to.occupant, stanza.attr_or("id"), history_request(stanza)};
+  if (c) {
+    // Asked again while waiting (typically a client rejoining while we reconnect): the
+    // latest request is the one answered.
+    for (auto& p : c->pending)
+      if (p.resource == resource) {
+        p = std::move(pending);
+        return;
+      }
+  }
   if (c && c->names_complete) {
     complete_join(s, *c, pending);
     return;
@@ -110,14 +115,27 @@ void MucBridge::join(const xmpp::Element& stanza, const xmpp::Jid& from, const A
   const auto* x = stanza.child("x", xmpp::ns::muc);
   created.key = x ? x->child_text("password", xmpp::ns::muc) : std::string();
   created.pending.push_back(std::move(pending));
-  std::string name = to.name, key = created.key;
-  s.when_registered([&s, name, key] {
+  join_when_registered(s, created.name());
+}
+
+void MucBridge::join_when_registered(NetworkSession& s, const std::string& name) {
+  s.when_registered([this, &s, name] {
     // Everyone may have left again before the server welcomed us.
-    if (!s.channel(name)) return;
-    std::vector<std::string> params{name};
-    if (!key.empty()) params.push_back(key);
-    s.link().send(make_message("JOIN", std::move(params)));
+    if (Channel* c = s.channel(name)) send_join(s, *c);
   });
+}
+
+void MucBridge::send_join(NetworkSession& s, Channel& c) {
+  if (!s.claim_join(c.name())) return;
+  std::vector<std::string> params{c.name()};
+  if (!c.key.empty()) params.push_back(c.key);
+  s.link().send(make_message("JOIN", std::move(params)));
+}
+
+void MucBridge::join_channels(NetworkSession& s) {
+  // After a reconnection every channel still wanted (whoever left meanwhile took their
+  // channel with them); JOINs queued for this registration find theirs claimed.
+  for (auto& [key, c] : s.channels()) send_join(s, c);
 }
 
 void MucBridge::set_persistent(NetworkSession& s, const std::vector<std::string>& rooms) {
@@ -131,9 +149,7 @@ void MucBridge::set_persistent(NetworkSession& s, const std::vector<std::string>
     }
     Channel& c = s.add_channel(name, b_.jids.room(s.network(), name));
     c.persistent = true;
-    s.when_registered([&s, name] {
-      if (s.channel(name)) s.link().send(make_message("JOIN", {name}));
-    });
+    join_when_registered(s, name);
   }
   std::vector<std::string> dropped;
   for (auto& [key, c] : s.channels())
@@ -153,14 +169,14 @@ void MucBridge::complete_join(NetworkSession& s, Channel& c, const PendingJoin& 
       self = &member;
       continue;
     }
-    auto p = occupant_presence(b_.jids.occupant(c.room_jid(), member.nick), to, item_for(s, member));
+    auto p = occupant_presence(b_.jids.occupant(c.room_jid(), member.nick), to, item_for(s, c, member));
     if (member.away) add_show(p, "away", member.away_text);
     b_.send(std::move(p));
   }
   Member fallback{s.nick(), "", false, ""};
   std::vector<int> codes{100, 110};
   if (join.requested_nick != s.nick()) codes.push_back(210);
-  b_.send(occupant_presence(b_.jids.occupant(c.room_jid(), s.nick()), to, item_for(s, self ? *self : fallback), codes));
+  b_.send(occupant_presence(b_.jids.occupant(c.room_jid(), s.nick()), to, item_for(s, c, self ? *self : fallback), codes));
   c.resources.insert(to);
   send_history_then_subject(s, c, join);
 }
@@ -279,6 +295,47 @@ bool MucBridge::irc_join_error(NetworkSession& s, const IrcMessage& m) {
   c->pending.clear();
   if (c->resources.empty()) forget_channel(s, c->name());
   return true;
+}
+
+bool MucBridge::wants_reconnect(const NetworkSession& s) const {
+  for (const auto& [key, c] : s.channels()) {
+    if (c.persistent) return true;
+    // A network that never welcomed us is not retried for a join: the user gets the error.
+    if (s.ever_registered() && (!c.resources.empty() || !c.pending.empty())) return true;
+  }
+  return false;
+}
+
+void MucBridge::link_down(NetworkSession& s, const std::string& reason) {
+  std::vector<std::string> unwanted;
+  for (auto& [key, c] : s.channels()) {
+    if (!s.ever_registered()) {
+      // Only persistent rooms wait for a network that never answered; joins fail now.
+      for (const auto& p : c.pending)
+        b_.send(join_error(b_.jids.occupant(c.room_jid(), p.requested_nick), p.resource, p.stanza_id,
+                           "remote-server-not-found", "IRC server " + s.network() + ": " + reason));
+      c.pending.clear();
+    }
+    // Out of the room as far as the clients are concerned (332), and back in it by
+    // themselves once the server has us again: each resource becomes a pending join.
+    for (const auto& resource : c.resources) {
+      OccupantItem item;
+      item.privilege = {"none", "none"};
+      auto p = occupant_presence(b_.jids.occupant(c.room_jid(), s.nick()), resource, item, {110, 332}, true);
+      add_show(p, "", "Disconnected from IRC: " + reason + "; reconnecting");
+      b_.send(std::move(p));
+      PendingJoin rejoin{resource, s.nick(), {}, {}};
+      rejoin.history.max_stanzas = 0;  // nothing was archived while we were away
+      c.pending.push_back(std::move(rejoin));
+    }
+    c.resources.clear();
+    c.joined = false;
+    c.names_complete = false;
+    c.clear_members();
+    if (c.pending.empty() && !c.persistent) unwanted.push_back(c.name());
+  }
+  for (const auto& name : unwanted) s.remove_channel(name);
+  if (s.channels().empty()) b_.sessions.idle(s);
 }
 
 void MucBridge::link_lost(NetworkSession& s, const std::string& reason, bool failed) {

@@ -210,5 +210,37 @@ TEST(MucJoin, OfflineUserWithGraceZeroQuitsOnce) {
   EXPECT_EQ(link->take_lines(), (std::vector<std::string>{"PART #chan", "QUIT :Leaving"}));
 }
 
+TEST(MucJoin, Rfc7613CasemappingFindsTheChannelWhateverItsCase) {
+  Harness h;
+  h.in("<presence from='alice@example.org/phone' to='#\xc3\xa9t\xc3\xa9%libera@irc.example.org/alice'>"
+       "<x xmlns='http://jabber.org/protocol/muc'><history maxstanzas='0'/></x></presence>");
+  h.link().welcome();
+  h.link().receive(":srv 005 alice CASEMAPPING=rfc7613 :are supported by this server");
+  // The server spells the channel in capitals; under rfc7613 it is the same channel.
+  h.link().receive(":alice!u@h JOIN #\xc3\x89T\xc3\x89");
+  h.link().receive(":srv 353 alice = #\xc3\x89T\xc3\x89 :alice @\xc3\x89lodie");
+  h.link().receive(":srv 366 alice #\xc3\x89T\xc3\x89 :End");
+  auto out = h.ctx.take();
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[1].attr_or("from"), "#\xc3\xa9t\xc3\xa9%libera@irc.example.org/alice");
+  EXPECT_EQ(status_codes(out[1]), (Strings{"100", "110"}));
+  // A message to the capitalised name reaches the room too.
+  h.link().receive(":\xc3\x89lodie!u@h PRIVMSG #\xc3\x89T\xc3\x89 :bonjour");
+  out = h.ctx.take();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].child_text("body"), "bonjour");
+}
+
+TEST(MucJoin, AsciiCasemappingKeepsUnicodeNamesApart) {
+  Harness h;
+  h.in("<presence from='alice@example.org/phone' to='#\xc3\xa9t\xc3\xa9%libera@irc.example.org/alice'>"
+       "<x xmlns='http://jabber.org/protocol/muc'><history maxstanzas='0'/></x></presence>");
+  h.link().welcome();
+  h.link().receive(":srv 005 alice CASEMAPPING=ascii :are supported by this server");
+  h.link().receive(":alice!u@h JOIN #\xc3\x89T\xc3\x89");
+  h.link().receive(":srv 366 alice #\xc3\x89T\xc3\x89 :End");
+  EXPECT_TRUE(h.ctx.take().empty()) << "#ÉTÉ is another channel than #été under ascii";
+}
+
 }  // namespace
 }  // namespace junction::irc::testing

@@ -1,7 +1,7 @@
 // Room messages both ways. XMPP -> IRC: PRIVMSG (split by the link, /me as CTCP ACTION), then
 // reflected to every joined resource of the sender with the sender's id and origin-id and a
 // stanza-id the archive knows. IRC -> XMPP: one groupchat per joined resource. Subject
-// changes become TOPIC; muc#admin items become KICK and MODE.
+// changes become TOPIC.
 #include "gateways/irc/ctcp.hpp"
 #include "gateways/irc/formatting.hpp"
 #include "gateways/irc/muc_bridge.hpp"
@@ -17,6 +17,11 @@ namespace {
 // A CTCP ACTION must not be cut by the link's splitter (the closing \x01 would be lost), so
 // /me bodies are cut here with room to spare for the framing.
 constexpr std::size_t action_piece = 350;
+
+// A server-time this far behind our clock means the line was not said just now (a bouncer's
+// playback, a server replaying history): the room marks it delayed. Below it, small clock
+// differences between the IRC server and us would put a delay on ordinary live messages.
+constexpr std::int64_t replay_threshold_ms = 30'000;
 
 void send_error(Bridge& b, const xmpp::Element& stanza, std::string_view condition, std::string_view text) {
   if (stanza.attr_or("type") == "error") return;
@@ -43,6 +48,10 @@ void MucBridge::archive(NetworkSession& s, Channel& c, const std::string& id, co
 void MucBridge::on_groupchat(const xmpp::Element& stanza, const xmpp::Jid& from, const Address& to) {
   NetworkSession* s = b_.sessions.find(from.bare_str(), to.network);
   Channel* c = s ? s->channel(to.name) : nullptr;
+  if (c && s->reconnecting())  // the link dropped: said so, never silently lost
+    return send_error(b_, stanza, "recipient-unavailable",
+                      "not sent: the connection to " + s->network() + " was lost (" + s->down_reason() +
+                          "), reconnecting");
   if (!c || !c->resources.count(from.str()))
     return send_error(b_, stanza, "not-acceptable", "join the room before sending messages to it");
   if (!s->registered()) return send_error(b_, stanza, "recipient-unavailable", "not connected to IRC yet");
@@ -74,58 +83,15 @@ void MucBridge::irc_channel_text(NetworkSession& s, const IrcMessage& m) {
   if (m.command == "NOTICE" && !is_me_command(body)) body = "[notice] " + body;
   const std::string id = b_.archiving() ? b_.history->next_id() : std::string();
   auto message = groupchat(b_.jids.occupant(c->room_jid(), nick), "", body, {}, id, c->room_jid());
-  broadcast(*c, message);
+  // The archive keeps when the server saw the line (server-time), not when it reached us.
   std::int64_t ts = now_millis();
-  if (auto t = message_time(m)) ts = std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count();
+  if (auto t = message_time(m)) {
+    const std::int64_t said = std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count();
+    if (ts - said > replay_threshold_ms) add_delay(message, said, c->room_jid());
+    ts = said;
+  }
+  broadcast(*c, message);
   archive(s, *c, id, nick, body, ts);
-}
-
-bool MucBridge::on_admin_iq(const xmpp::Element& iq, const xmpp::Jid& from, const Address& to) {
-  const auto* query = iq.child("query", xmpp::ns::muc_admin);
-  if (!query) return false;
-  if (iq.attr_or("type") != "set") {
-    b_.send(xmpp::make_error_reply(iq, "", "feature-not-allowed", "IRC has no affiliation lists to read"));
-    return true;
-  }
-  NetworkSession* s = b_.sessions.find(from.bare_str(), to.network);
-  Channel* c = s ? s->channel(to.name) : nullptr;
-  if (!c || c->resources.empty() || !s->registered()) {
-    b_.send(xmpp::make_error_reply(iq, "", "not-acceptable", "join the room first"));
-    return true;
-  }
-  std::vector<IrcMessage> lines;
-  for (const auto* item : query->children("item")) {
-    std::string nick = item->attr_or("nick");
-    if (nick.empty())
-      if (auto jid = xmpp::Jid::parse(item->attr_or("jid"))) {
-        if (auto who = b_.jids.parse(*jid); who && who->kind == Address::Kind::user) nick = who->name;
-      }
-    const std::string reason = item->child_text("reason");
-    const std::string role = item->attr_or("role");
-    const std::string affiliation = item->attr_or("affiliation");
-    if (nick.empty()) {
-      b_.send(xmpp::make_error_reply(iq, "", "bad-request", "an item needs a nick"));
-      return true;
-    }
-    if (role == "none") {
-      lines.push_back(make_message("KICK", reason.empty() ? std::vector<std::string>{c->name(), nick}
-                                                          : std::vector<std::string>{c->name(), nick, reason}));
-    } else if (affiliation == "outcast") {
-      lines.push_back(make_message("MODE", {c->name(), "+b", nick + "!*@*"}));
-    } else if (role == "participant") {
-      lines.push_back(make_message("MODE", {c->name(), "+v", nick}));
-    } else if (role == "visitor") {
-      lines.push_back(make_message("MODE", {c->name(), "-v", nick}));
-    } else if (role == "moderator") {
-      lines.push_back(make_message("MODE", {c->name(), "+o", nick}));
-    } else {
-      b_.send(xmpp::make_error_reply(iq, "", "feature-not-implemented", "IRC cannot express this change"));
-      return true;
-    }
-  }
-  for (auto& line : lines) s->link().send(std::move(line));
-  b_.send(xmpp::make_iq_result(iq));
-  return true;
 }
 
 }  // namespace junction::irc

@@ -23,10 +23,16 @@ struct NetworkConfig {
   /// replaces CA verification: a matching self-signed certificate is accepted, anything else
   /// refused.
   std::string fingerprint;
+  /// PEM file with a client certificate and its key, presented in the TLS handshake by every
+  /// connection to this network unless the user has one of their own (CertFP, SASL EXTERNAL).
+  std::string client_certificate;
   /// Sent as PASS before NICK/USER when not empty.
   std::string password;
   /// Charset assumed for incoming bytes that are not UTF-8.
   Fallback encoding = Fallback::cp1252;
+  /// Charset of what we send: UTF-8, or a legacy single-byte charset for networks that
+  /// predate UTF-8 (characters it lacks are sent as '?').
+  OutEncoding encoding_out = OutEncoding::utf8;
   /// Flood control: this many lines back to back, then one per interval.
   int flood_burst = 5;
   std::chrono::milliseconds flood_interval{2000};
@@ -35,6 +41,13 @@ struct NetworkConfig {
   /// Silence from the server before we PING it; no PONG within as long again -> the
   /// connection is considered dead.
   std::chrono::seconds ping_interval{90};
+  /// After an unexpected drop: reconnect, waiting reconnect_min, then twice as long each
+  /// failed attempt up to reconnect_max (each wait jittered between half and all of it).
+  /// reconnect_attempts = 0 keeps trying for as long as some room is wanted.
+  bool reconnect = true;
+  std::chrono::milliseconds reconnect_min{2000};
+  std::chrono::milliseconds reconnect_max{300000};
+  int reconnect_attempts = 0;
 };
 
 struct UserIdentity {

@@ -65,7 +65,9 @@ void PrivateChat::to_server(const xmpp::Element& stanza, const xmpp::Jid& from, 
   auto bounce = stanza;
   s.when_registered(
       [this, &s, body, bounce] {
-        if (!s.link().send_raw(body)) send_error(b_, bounce, "bad-request", "not an IRC command");
+        if (!s.link().send_raw(body)) return send_error(b_, bounce, "bad-request", "not an IRC command");
+        // The server closing the link after this is the user's wish, not a drop to repair.
+        if (auto sent = parse(body); sent && sent->command == "QUIT") s.user_quit = true;
       },
       [this, bounce](const std::string& reason) {
         send_error(b_, bounce, "remote-server-not-found", "not sent: " + reason);

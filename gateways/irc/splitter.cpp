@@ -52,9 +52,21 @@ std::size_t choose_cut(std::string_view line, std::size_t limit) {
   return cut > floor || !attaches_to_previous(code_point_at(line, cut)) ? cut : hard;
 }
 
-void split_line(std::string_view line, std::size_t limit, std::vector<std::string>& out) {
-  while (line.size() > limit) {
-    std::size_t cut = choose_cut(line, limit);
+// The UTF-8 byte offset where the first `limit` wire bytes end: for a legacy charset each
+// code point is one byte on the wire, however many it takes in UTF-8.
+std::size_t byte_limit(std::string_view line, std::size_t limit, OutEncoding encoding) {
+  if (encoding == OutEncoding::utf8) return limit;
+  std::size_t offset = 0;
+  for (std::size_t n = 0; n < limit && offset < line.size(); ++n) {
+    std::size_t len = utf8_sequence_length(line.substr(offset));
+    offset += len == 0 ? 1 : len;
+  }
+  return offset;
+}
+
+void split_line(std::string_view line, std::size_t limit, OutEncoding encoding, std::vector<std::string>& out) {
+  while (encoded_size(line, encoding) > limit) {
+    std::size_t cut = choose_cut(line, byte_limit(line, limit, encoding));
     out.emplace_back(line.substr(0, cut));
     line.remove_prefix(cut);
     // The space the cut was placed on separates the pieces; it need not start the next one.
@@ -75,12 +87,12 @@ std::size_t payload_limit(const SourceLengths& source, std::string_view command,
   return fixed >= irc_line_max ? 0 : irc_line_max - fixed;
 }
 
-std::vector<std::string> split_message(std::string_view body, std::size_t limit) {
+std::vector<std::string> split_message(std::string_view body, std::size_t limit, OutEncoding encoding) {
   limit = std::max<std::size_t>(limit, 4);
   std::vector<std::string> out;
   std::string line;
   auto flush = [&] {
-    if (!line.empty()) split_line(line, limit, out);
+    if (!line.empty()) split_line(line, limit, encoding, out);
     line.clear();
   };
   for (std::size_t i = 0; i < body.size(); ++i) {

@@ -2,6 +2,8 @@
 // Cutting an outgoing chat body into IRC message payloads. Each payload is safe to use as the
 // final parameter of a PRIVMSG/NOTICE: no CR, LF or NUL survives, so a body can never smuggle
 // a second command onto the wire.
+#include "encoding.hpp"
+
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -30,7 +32,10 @@ std::size_t payload_limit(const SourceLengths& source, std::string_view command,
 /// dropped, and each line is cut into pieces of at most `limit` bytes at code point
 /// boundaries, preferring a space in the last 30 bytes (the space is consumed). Combining
 /// marks, joiners and variation selectors stay with the character before them where possible.
-/// A limit under 4 is raised to 4 so a single code point always fits.
-std::vector<std::string> split_message(std::string_view body, std::size_t limit);
+/// A limit under 4 is raised to 4 so a single code point always fits. The limit counts the
+/// bytes the piece will have on the wire in `encoding` (one per character for a legacy
+/// charset); the pieces themselves stay UTF-8.
+std::vector<std::string> split_message(std::string_view body, std::size_t limit,
+                                       OutEncoding encoding = OutEncoding::utf8);
 
 }  // namespace junction::irc

@@ -129,5 +129,32 @@ TEST(Splitter, TinyLimitStillMakesProgress) {
   EXPECT_EQ(rejoined, std::string(10, '\x80'));
 }
 
+TEST(Splitter, LegacyEncodingCountsOneBytePerCharacter) {
+  // 300 "é": 600 bytes in UTF-8 but 300 in latin-1, so one piece fits a 400-byte limit.
+  std::string body;
+  for (int i = 0; i < 300; ++i) body += "é";
+  EXPECT_EQ(split_message(body, 400).size(), 2u) << "UTF-8 counts two bytes each";
+  auto pieces = split_message(body, 400, OutEncoding::latin1);
+  ASSERT_EQ(pieces.size(), 1u);
+  EXPECT_EQ(pieces[0], body) << "pieces stay UTF-8; the link transcodes them";
+}
+
+TEST(Splitter, LegacyPiecesFillTheLimitOnTheWire) {
+  std::string body;
+  for (int i = 0; i < 1000; ++i) body += i % 7 == 0 ? "€" : "ü";
+  auto pieces = split_message(body, 100, OutEncoding::cp1252);
+  std::string joined;
+  for (const auto& p : pieces) {
+    EXPECT_LE(encode_out(p, OutEncoding::cp1252).size(), 100u);
+    EXPECT_TRUE(is_valid_utf8(p));
+    joined += p;
+  }
+  EXPECT_EQ(pieces.size(), 10u);
+  EXPECT_EQ(joined, body);
+  // Characters latin-1 lacks still count as one byte: the '?' they become.
+  auto emoji = split_message("😀😀😀😀😀😀😀😀😀😀", 4, OutEncoding::latin1);
+  EXPECT_EQ(emoji.size(), 3u);
+}
+
 }  // namespace
 }  // namespace junction::irc

@@ -129,6 +129,11 @@ Result<std::string> number_from_node(std::string_view node, std::string_view def
   return normalize_number(node, default_country);
 }
 
+bool is_alphanumeric_sender(std::string_view sender) {
+  return std::any_of(sender.begin(), sender.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); });
+}
+
 std::string node_from_number(std::string_view number) { return std::string(number); }
 
 std::string display_number(std::string_view number) {

@@ -31,6 +31,12 @@ Result<std::string> number_from_node(std::string_view node, std::string_view def
 // callers don't depend on that.
 std::string node_from_number(std::string_view number);
 
+// An alphanumeric sender ID ("ACME", "Bank-Alerts"): a sender with an ASCII letter in it.
+// Such senders text users but can't be texted back. As JID nodes they are the name XEP-0106
+// escaped (nodeprep lower-cases it: "acme", "bank-alerts", "my\20shop"); a number node never has
+// a letter, so the two can't be confused, and vanity numbers must be written as digits.
+bool is_alphanumeric_sender(std::string_view sender);
+
 // For people: "+1 555-123-4567"; short codes and unparsable input come back unchanged.
 std::string display_number(std::string_view number);
 

@@ -92,5 +92,15 @@ TEST(PhoneNumber, DisplayForm) {
   EXPECT_EQ(display_number("12345"), "12345");
 }
 
+TEST(PhoneNumber, AlphanumericSenders) {
+  EXPECT_TRUE(is_alphanumeric_sender("ACME"));
+  EXPECT_TRUE(is_alphanumeric_sender("Bank-Alerts"));
+  EXPECT_TRUE(is_alphanumeric_sender("My Shop 24"));
+  EXPECT_FALSE(is_alphanumeric_sender("+15551234567"));
+  EXPECT_FALSE(is_alphanumeric_sender("12345"));
+  // Read as a vanity number it would be a plausible US number: it must not be taken for one.
+  EXPECT_TRUE(is_alphanumeric_sender("BANKALERTS"));
+}
+
 }  // namespace
 }  // namespace junction::sms

@@ -65,7 +65,9 @@ Result<std::string> ProviderSettings::require(const std::string& key) const {
 }
 
 std::string ProviderSettings::webhook_url(std::string_view suffix) const {
-  return fmt::format("{}/webhooks/{}/{}", public_url, gateway_name, suffix);
+  auto url = fmt::format("{}/webhooks/{}/{}", public_url, gateway_name, suffix);
+  if (!webhook_account.empty()) url += "?account=" + url_encode(webhook_account);
+  return url;
 }
 
 std::int64_t ProviderSettings::now() const {

@@ -58,16 +58,27 @@ struct SendResult {
   std::string provider_id{};  // the provider's message id on success (for status reports)
   std::string error{};        // the provider's reason, human-readable, on failure
   std::optional<std::chrono::seconds> retry_after{};  // when the provider said how long
+  // A long text the provider sent as several SMS, each with its own id and delivery report
+  // (Vonage): every part's id, in order, provider_id first. Empty for one id per message.
+  std::vector<std::string> part_ids{};
 };
 
 // A transport failure (connect, TLS, timeout): the message may not have reached the provider.
 SendResult transport_failure(std::string reason);
+
+// One part of a long text that the provider hands over part by part (Vonage's concat-*).
+struct ConcatPart {
+  std::string ref;  // the sender's reference, shared by the parts of one text
+  int total = 1;
+  int part = 1;  // 1-based
+};
 
 struct InboundSms {
   std::string provider_id;  // de-duplication key
   std::string from, to;     // as the provider wrote them ('+' added where it is implied)
   std::string body;
   std::vector<std::string> media_urls{};
+  std::optional<ConcatPart> concat{};  // set when this is one part of a longer text
 };
 
 enum class DeliveryStatus { queued, sent, delivered, undelivered, failed };
@@ -128,13 +139,18 @@ class Provider {
 struct ProviderSettings {
   std::string gateway_name;            // NAME of [gateways.NAME]: the webhook path segment
   std::string public_url;              // [http] public_url, no trailing slash
+  // A user's own account (self-service): the key in its webhook URLs' `account` query
+  // parameter, so a report that arrives before its message id is known is still checked
+  // with that account's credentials. Empty for the operator's account.
+  std::string webhook_account{};
   std::map<std::string, std::string> keys{};  // the section's own keys: provider, api_url, auth_token...
   // Wall clock in Unix seconds, for signature timestamps; tests replace it.
   std::function<std::int64_t()> now_seconds{};
 
   std::string get(const std::string& key, std::string fallback = {}) const;
   Result<std::string> require(const std::string& key) const;  // error names the missing key
-  std::string webhook_url(std::string_view suffix) const;  // public_url/webhooks/NAME/suffix
+  // public_url/webhooks/NAME/suffix, plus ?account=KEY for a user's own account.
+  std::string webhook_url(std::string_view suffix) const;
   std::int64_t now() const;
 };
 

@@ -45,8 +45,8 @@ std::string SmsGateway::registration_instructions() const {
   if (!settings_.self_service) return "Register with the SMS gateway. An administrator assigns you a phone number.";
   return fmt::format(
       "Register with the SMS gateway. To text from your own {} account, enter its number and credentials; leave "
-      "them empty to use a number an administrator assigns you. Point the account's inbound and status webhooks at "
-      "{}/webhooks/{}/inbound and .../status.",
+      "them empty to use a number an administrator assigns you. Point the account's inbound webhook at "
+      "{}/webhooks/{}/inbound; delivery reports need no setting, as each text names its own status URL.",
       provider_->kind(), context_.public_url(), context_.name());
 }
 
@@ -187,8 +187,14 @@ core::AdhocCommand SmsGateway::my_number_command() {
   command.run = [this](const core::CommandRequest& request, std::function<void(core::CommandResponse)> respond) {
     auto owned = numbers_.number_of(request.from.bare_str());
     if (!owned) return respond(note("info", "You have no phone number at this gateway."));
-    respond(note("info", fmt::format("Your texts come from {} ({}).", display_number(owned->number),
-                                     source_name(owned->source))));
+    std::string text =
+        fmt::format("Your texts come from {} ({}).", display_number(owned->number), source_name(owned->source));
+    if (owned->source == NumberSource::own_account)
+      text += fmt::format(
+          " Your account's inbound webhook: {0}/webhooks/{1}/inbound; its delivery reports come to "
+          "{0}/webhooks/{1}/status?account={2}.",
+          context_.public_url(), context_.name(), account_key(owned->number));
+    respond(note("info", text));
   };
   return command;
 }

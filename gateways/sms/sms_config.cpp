@@ -9,9 +9,9 @@ namespace junction::sms {
 namespace {
 
 // The section's own keys that are not provider credentials.
-const std::set<std::string> kGatewayKeys = {"default_country",   "numbers",     "max_segments",
-                                            "rate_per_second",   "rate_burst",  "max_connections",
-                                            "failure_threshold", "self_service"};
+const std::set<std::string> kGatewayKeys = {"default_country",   "numbers",      "max_segments",
+                                            "rate_per_second",   "rate_burst",   "max_connections",
+                                            "failure_threshold", "self_service", "concat_timeout"};
 const std::set<std::string> kProviderKeys = {"provider",
                                              "api_url",
                                              "account_sid",
@@ -68,6 +68,7 @@ SmsSettings read_sms_settings(const toml::table& table) {
   s.max_connections = static_cast<int>(table["max_connections"].value_or(std::int64_t{s.max_connections}));
   s.failure_threshold = static_cast<int>(table["failure_threshold"].value_or(std::int64_t{s.failure_threshold}));
   s.self_service = table["self_service"].value_or(false);
+  s.concat_timeout = static_cast<int>(table["concat_timeout"].value_or(std::int64_t{s.concat_timeout}));
   if (const auto* numbers = table["numbers"].as_table()) {
     for (const auto& [key, node] : *numbers) {
       auto number = normalize_number(key.str(), s.default_country);
@@ -99,6 +100,7 @@ std::vector<core::ConfigProblem> validate_sms_config(const toml::table& table) {
   check_number<double>(table, "rate_burst", 1, 100000, problems);
   check_number<std::int64_t>(table, "max_connections", 1, 1024, problems);
   check_number<std::int64_t>(table, "failure_threshold", 1, 1000, problems);
+  check_number<std::int64_t>(table, "concat_timeout", 1, 86400, problems);
   if (auto node = table["self_service"]; node && !node.is_boolean())
     problems.push_back({line_of(*node.node()), "self_service must be true or false"});
 

@@ -25,6 +25,7 @@ struct SmsSettings {
   int max_connections = 8;      // HTTP connections to the provider at once
   int failure_threshold = 3;    // consecutive transient failures before the gateway shows "failing"
   bool self_service = false;    // users may register their own provider account and number
+  int concat_timeout = 120;     // s to wait for the missing parts of a long inbound text
 };
 
 // Reads a section that validate_sms_config accepted (bad values fall back to defaults).

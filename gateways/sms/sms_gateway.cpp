@@ -68,6 +68,7 @@ void SmsGateway::start() {
       status_webhook(r, std::move(respond));
     });
   }
+  resume_long_texts();
   log::info("sms", "{}: provider {}, {} numbers owned, self-service {}", context_.name(), provider_->kind(),
             numbers_.all().size(), settings_.self_service ? "on" : "off");
 }
@@ -88,7 +89,9 @@ std::shared_ptr<const Provider> SmsGateway::provider_for(const std::string& user
   std::map<std::string, std::string> account;
   for (const auto& key : self_service_keys(settings_.provider_keys["provider"]))
     if (auto it = registration->fields.find(key); it != registration->fields.end()) account[key] = it->second;
-  auto built = make_provider(provider_settings(settings_, context_.name(), context_.public_url(), account));
+  auto own_settings = provider_settings(settings_, context_.name(), context_.public_url(), account);
+  own_settings.webhook_account = account_key(owned->number);
+  auto built = make_provider(std::move(own_settings));
   if (!built) {
     log::warn("sms", "{}: {}'s own provider account is unusable ({}); using the gateway's", context_.name(), user,
               built.error().message);
@@ -97,6 +100,29 @@ std::shared_ptr<const Provider> SmsGateway::provider_for(const std::string& user
   auto shared = std::shared_ptr<const Provider>(std::move(*built));
   own_providers_[user] = shared;
   return shared;
+}
+
+std::string account_key(std::string_view number) {
+  return std::string(number.starts_with('+') ? number.substr(1) : number);
+}
+
+std::optional<std::string> SmsGateway::own_account_owner(const std::string& key) const {
+  if (key.empty()) return std::nullopt;
+  for (const auto& number : {"+" + key, key}) {
+    auto owned = numbers_.owner_of(number);
+    if (owned && owned->source == NumberSource::own_account) return owned->owner;
+  }
+  return std::nullopt;
+}
+
+std::string SmsGateway::signer_of(const std::string& user) const {
+  auto owned = numbers_.number_of(user);
+  return owned && owned->source == NumberSource::own_account ? user : std::string{};
+}
+
+std::string SmsGateway::display_contact(std::string_view node) {
+  auto name = xmpp::unescape_node(node);
+  return is_alphanumeric_sender(name) ? name : display_number(name);
 }
 
 xmpp::Jid SmsGateway::contact_jid(const std::string& number) const {
@@ -132,7 +158,7 @@ std::optional<xmpp::Element> SmsGateway::contact_presence(const xmpp::Jid& user,
   (void)user;
   if (contact.node().empty()) return health_presence();
   xmpp::Element presence("presence");
-  presence.add_child("status").set_text(display_number(contact.node()));
+  presence.add_child("status").set_text(display_contact(contact.node()));
   return presence;
 }
 

@@ -24,6 +24,10 @@
 
 namespace junction::sms {
 
+// The key naming a user's own account in its webhook URLs (?account=KEY): the account's
+// number without its '+'. Numbers have one owner, so the key finds the account.
+std::string account_key(std::string_view number);
+
 class SmsGateway final : public core::Gateway {
  public:
   explicit SmsGateway(core::GatewayContext& context);
@@ -62,14 +66,20 @@ class SmsGateway final : public core::Gateway {
   void apply_settings(const toml::table& config);
   // The provider for a user's texts: their own account's when they registered one.
   std::shared_ptr<const Provider> provider_for(const std::string& user);
+  // Whose own account an `account` key from a webhook URL names; nullopt when none.
+  std::optional<std::string> own_account_owner(const std::string& key) const;
+  // Who signs the reports of a user's texts: the user when they send through their own
+  // account, "" for the operator's.
+  std::string signer_of(const std::string& user) const;
   xmpp::Jid contact_jid(const std::string& number) const;
+  static std::string display_contact(std::string_view node);  // "+1 555-…", or a sender ID
   void note_send_result(SendKind kind, const std::string& error);
   void broadcast_health();
   xmpp::Element health_presence() const;
 
   // sms_outbound.cpp
   void send_sms(const store::OutboxEntry& entry, std::function<void(core::SendOutcome)> done);
-  void dispatch(std::int64_t entry_id, std::shared_ptr<const Provider> provider, OutboundSms sms,
+  void dispatch(std::int64_t entry_id, std::string signer, std::shared_ptr<const Provider> provider, OutboundSms sms,
                 ProviderRequest request, std::function<void(core::SendOutcome)> done);
   void send_failed(const store::OutboxEntry& entry, const std::string& reason);
   void reply_error(const xmpp::Element& stanza, std::string_view type, std::string_view condition,
@@ -84,12 +94,34 @@ class SmsGateway final : public core::Gateway {
   WebhookRequest webhook_request(const net::HttpRequest& request) const;
   std::shared_ptr<const Provider> provider_for_number(const std::string& number);
   std::optional<store::OutboxEntry> sent_entry(const std::string& provider_id);
-  void introduce_contact(const std::string& owner, const xmpp::Jid& contact);
+  // `name`: the nick to show; empty means the number (or sender ID) in a readable form.
+  void introduce_contact(const std::string& owner, const xmpp::Jid& contact, const std::string& name = {});
   // A receipt or a failure message for a sent text, stored durably; `done` when stored.
   void apply_report(const store::OutboxEntry& entry, const StatusReport& report, std::string_view kind,
                     std::function<void(Result<bool>)> done);
-  void apply_early_report(std::int64_t entry_id, const std::string& provider_id, std::string_view kind);
+  void apply_early_report(std::int64_t entry_id, const std::string& provider_id, const std::string& signer,
+                          std::string_view kind);
   void remember_send(const std::string& provider_id, std::int64_t entry_id);
+  // The message stanza of an inbound text, delivered durably under `key` ("in:" + key).
+  void deliver_text(const std::string& owner, const xmpp::Jid& contact, const std::string& key, const std::string& body,
+                    const std::vector<std::string>& media, std::function<void(Result<bool>)> done);
+
+  // sms_multipart.cpp
+  // Stores one part of a long inbound text; delivers the text once it is whole.
+  void collect_part(const InboundSms& sms, const std::string& owner, const xmpp::Jid& contact,
+                    std::function<void(Result<bool>)> done);
+  // Delivers a stored text once all its parts are there, or as it is when `force`.
+  void complete_text(const std::string& group, bool force, std::function<void(Result<bool>)> done);
+  void arm_concat_timer(const std::string& group, std::chrono::milliseconds delay);
+  void resume_long_texts();  // at start: texts whose parts were stored before a restart
+  struct SentPart {
+    std::int64_t entry_id = 0;
+    int index = 0, count = 1;
+  };
+  void remember_parts(std::int64_t entry_id, const std::vector<std::string>& part_ids);
+  std::optional<SentPart> sent_part(const std::string& provider_id);
+  // Records a delivered part; true once every part of its text is delivered.
+  Result<bool> all_parts_delivered(const SentPart& part);
 
   // sms_accounts.cpp
   core::AdhocCommand assign_command();
@@ -109,11 +141,19 @@ class SmsGateway final : public core::Gateway {
   std::set<std::string> known_contacts_;  // "user\ncontact" already introduced
   // Delivery reports that arrived before the send's provider id was recorded, by that id.
   static constexpr std::size_t kMaxEarlyReports = 1000;
-  std::map<std::string, StatusReport> early_reports_;
+  // Each was verified with the account named by its URL (`signer`, as signer_of) and is
+  // applied only to a text sent through that same account.
+  struct EarlyReport {
+    StatusReport report;
+    std::string signer;
+  };
+  std::map<std::string, EarlyReport> early_reports_;
   // The latest sends' provider ids: reports find them before the outbox has committed the id.
   static constexpr std::size_t kRecentSends = 10000;
   std::map<std::string, std::int64_t> recent_sends_;
   std::deque<std::string> recent_order_;
+  // Long inbound texts waiting for parts, by group (concat_group): their timeout.
+  std::map<std::string, std::unique_ptr<asio::steady_timer>> concat_timers_;
   int consecutive_failures_ = 0;
   bool failing_ = false;
   std::string failure_reason_;

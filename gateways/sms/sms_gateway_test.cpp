@@ -133,6 +133,28 @@ TEST(SmsGateway, KannelInboundIsVerifiedStoredOnceAndRouted) {
   ASSERT_TRUE(contact && *contact);
 }
 
+TEST(SmsGateway, AlphanumericSendersGetAJidButNoReplies) {
+  Fixture f(kannel_config());
+  EXPECT_EQ(
+      f.context.call("GET", "inbound", "token=tok&from=Bank-Alerts&to=%2B15550001111&text=code%201234&id=a1").status,
+      200);
+  // BANKALERTS would read as a vanity US number; it stays a name.
+  EXPECT_EQ(f.context.call("GET", "inbound", "token=tok&from=BANKALERTS&to=%2B15550001111&text=hi&id=a2").status, 200);
+  ASSERT_EQ(f.context.delivered.size(), 4u);
+  EXPECT_EQ(f.context.delivered[0].attr_or("from"), "bank-alerts@sms.example.org");
+  EXPECT_EQ(f.context.delivered[0].child_text("nick", xmpp::ns::nick), "Bank-Alerts");
+  EXPECT_EQ(f.context.delivered[1].attr_or("from"), "bank-alerts@sms.example.org");
+  EXPECT_EQ(f.context.delivered[1].child_text("body"), "code 1234");
+  EXPECT_EQ(f.context.delivered[3].attr_or("from"), "bankalerts@sms.example.org");
+
+  f.gateway.on_message(chat("bank-alerts@sms.example.org", "STOP"), jid("alice@example.org/phone"),
+                       jid("bank-alerts@sms.example.org"));
+  ASSERT_EQ(f.context.sent.size(), 1u);
+  EXPECT_EQ(error_condition(f.context.sent[0]), "not-acceptable");
+  EXPECT_NE(xmpp::error_text(f.context.sent[0]).find("alphanumeric sender"), std::string::npos);
+  EXPECT_TRUE(f.context.queued.empty());
+}
+
 TEST(SmsGateway, TextToAnUnownedNumberIsAcknowledgedAndDropped) {
   Fixture f(kannel_config());
   EXPECT_EQ(f.context.call("GET", "inbound", "token=tok&from=%2B15557654321&to=%2B15559999999&text=x&id=k2").status,

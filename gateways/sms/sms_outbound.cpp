@@ -50,6 +50,12 @@ void SmsGateway::on_message(const xmpp::Element& stanza, const xmpp::Jid& from, 
     return reply_error(stanza, "modify", "bad-request",
                        "Write to a phone number, e.g. +15551234567@" + context_.domain() + ".");
   }
+  if (auto name = xmpp::unescape_node(to.node()); is_alphanumeric_sender(name)) {
+    return reply_error(stanza, "cancel", "not-acceptable",
+                       fmt::format("\"{}\" is an alphanumeric sender ID: it can send texts but can't receive them, "
+                                   "so there is no way to reply to it by SMS.",
+                                   name));
+  }
   auto number = number_from_node(to.node(), settings_.default_country);
   if (!number) return reply_error(stanza, "modify", "jid-malformed", number.error().message);
 
@@ -87,38 +93,43 @@ void SmsGateway::on_message(const xmpp::Element& stanza, const xmpp::Jid& from, 
     entry.key += "|t" + std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
   entry.user = user;
   entry.payload = encode_outbound(out);
-  auto queued = context_.queue_to_legacy(std::move(entry));
-  if (!queued) {
-    log::error("sms", "{}: cannot store a text from {}: {}", context_.name(), user, queued.error().message);
-    return reply_error(stanza, "wait", "internal-server-error", "The message could not be stored; try again.");
-  }
+  // Group-committed with the other texts of a burst: the loop never waits for the disk.
+  context_.queue_to_legacy_async(
+      std::move(entry), [this, alive = std::weak_ptr<bool>(alive_), stanza = std::make_shared<xmpp::Element>(stanza),
+                         user](Result<store::EnqueueResult> queued) {
+        if (queued || alive.expired()) return;
+        log::error("sms", "{}: cannot store a text from {}: {}", context_.name(), user, queued.error().message);
+        reply_error(*stanza, "wait", "internal-server-error", "The message could not be stored; try again.");
+      });
 }
 
 void SmsGateway::send_sms(const store::OutboxEntry& entry, std::function<void(core::SendOutcome)> done) {
   auto out = decode_outbound(entry.payload);
   if (!out) return done({core::SendOutcome::Kind::permanent, "unreadable outbox entry", {}, {}});
   auto provider = provider_for(entry.user);
+  auto signer = provider == provider_ ? std::string{} : entry.user;
   OutboundSms sms{out->from, out->to, out->body, out->media_urls, outbound_message_id(entry.id), {}};
   auto request = provider->build_send(sms);
   if (!request) return done({core::SendOutcome::Kind::permanent, request.error().message, {}, {}});
   auto wait = limiter_.reserve(RateLimiter::Clock::now());
   if (wait.count() == 0)
-    return dispatch(entry.id, std::move(provider), std::move(sms), std::move(*request), std::move(done));
+    return dispatch(entry.id, std::move(signer), std::move(provider), std::move(sms), std::move(*request),
+                    std::move(done));
   auto timer = std::make_shared<asio::steady_timer>(context_.io(), wait);
-  timer->async_wait([this, timer, id = entry.id, alive = std::weak_ptr<bool>(alive_), provider = std::move(provider),
-                     sms = std::move(sms), request = std::move(*request),
+  timer->async_wait([this, timer, id = entry.id, alive = std::weak_ptr<bool>(alive_), signer = std::move(signer),
+                     provider = std::move(provider), sms = std::move(sms), request = std::move(*request),
                      done = std::move(done)](const boost::system::error_code&) mutable {
     if (alive.expired()) return done({core::SendOutcome::Kind::transient, "gateway stopping", {}, {}});
-    dispatch(id, std::move(provider), std::move(sms), std::move(request), std::move(done));
+    dispatch(id, std::move(signer), std::move(provider), std::move(sms), std::move(request), std::move(done));
   });
 }
 
-void SmsGateway::dispatch(std::int64_t entry_id, std::shared_ptr<const Provider> provider, OutboundSms sms,
-                          ProviderRequest request, std::function<void(core::SendOutcome)> done) {
+void SmsGateway::dispatch(std::int64_t entry_id, std::string signer, std::shared_ptr<const Provider> provider,
+                          OutboundSms sms, ProviderRequest request, std::function<void(core::SendOutcome)> done) {
   net::HttpClientRequest http{request.method, request.url,        request.headers,
                               request.body,   request.basic_user, request.basic_password};
-  http_->request(std::move(http), [this, entry_id, alive = std::weak_ptr<bool>(alive_), provider = std::move(provider),
-                                   sms = std::move(sms),
+  http_->request(std::move(http), [this, entry_id, signer = std::move(signer), alive = std::weak_ptr<bool>(alive_),
+                                   provider = std::move(provider), sms = std::move(sms),
                                    done = std::move(done)](Result<net::HttpClientResponse> response) {
     SendResult result =
         response ? provider->parse_send_response(sms, HttpReply{response->status, response->headers, response->body})
@@ -127,6 +138,7 @@ void SmsGateway::dispatch(std::int64_t entry_id, std::shared_ptr<const Provider>
     note_send_result(result.kind, result.error);
     // Known at once, before the outbox has committed the id: a delivery report can be quick.
     if (result.kind == SendKind::success && !result.provider_id.empty()) remember_send(result.provider_id, entry_id);
+    if (result.kind == SendKind::success && result.part_ids.size() > 1) remember_parts(entry_id, result.part_ids);
     core::SendOutcome outcome;
     switch (result.kind) {
       case SendKind::success:
@@ -141,8 +153,11 @@ void SmsGateway::dispatch(std::int64_t entry_id, std::shared_ptr<const Provider>
     }
     outcome.error = result.error;
     outcome.provider_ref = result.provider_id;
-    if (result.kind == SendKind::success && !early_reports_.empty())
-      apply_early_report(entry_id, result.provider_id, provider->kind());
+    if (result.kind == SendKind::success && !early_reports_.empty()) {
+      apply_early_report(entry_id, result.provider_id, signer, provider->kind());
+      for (std::size_t i = 1; i < result.part_ids.size(); ++i)
+        apply_early_report(entry_id, result.part_ids[i], signer, provider->kind());
+    }
     if (result.retry_after)
       outcome.retry_after = std::chrono::duration_cast<std::chrono::milliseconds>(*result.retry_after);
     done(std::move(outcome));

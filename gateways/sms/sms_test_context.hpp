@@ -8,6 +8,8 @@ namespace junction::sms::test {
 class FakeContext final : public core::testing::FakeGatewayContext {
  public:
   explicit FakeContext(toml::table config) : FakeGatewayContext("sms", "sms.example.org", std::move(config)) {}
+  // For a provider served on this context's own loop, whose URL is known only once it listens.
+  void set_config(toml::table config) { config_ = std::move(config); }
 };
 
 }  // namespace junction::sms::test

@@ -58,6 +58,8 @@ std::optional<store::OutboxEntry> SmsGateway::sent_entry(const std::string& prov
   if (auto recent = recent_sends_.find(provider_id); recent != recent_sends_.end())
     if (auto found = outbox.get(recent->second); found && *found) return **found;
   if (auto found = outbox.find_by_provider_ref(context_.name(), provider_id); found && *found) return **found;
+  if (auto part = sent_part(provider_id))
+    if (auto found = outbox.get(part->entry_id); found && *found) return **found;
   // Our own id (Kannel's reports): valid even before the send's outcome was recorded.
   if (auto id = entry_id_from_message_id(provider_id)) {
     if (auto found = outbox.get(*id);
@@ -67,7 +69,7 @@ std::optional<store::OutboxEntry> SmsGateway::sent_entry(const std::string& prov
   return std::nullopt;
 }
 
-void SmsGateway::introduce_contact(const std::string& owner, const xmpp::Jid& contact) {
+void SmsGateway::introduce_contact(const std::string& owner, const xmpp::Jid& contact, const std::string& name) {
   std::string cache_key = owner + "\n" + contact.bare_str();
   if (known_contacts_.count(cache_key)) return;
   auto& contacts = context_.store().contacts();
@@ -80,7 +82,7 @@ void SmsGateway::introduce_contact(const std::string& owner, const xmpp::Jid& co
   row.gateway = context_.name();
   row.user = owner;
   row.contact = contact.bare_str();
-  row.name = display_number(contact.node());
+  row.name = name.empty() ? display_contact(contact.node()) : name;
   if (auto saved = contacts.upsert(row); !saved) {
     log::error("sms", "{}: cannot store contact {} of {}: {}", context_.name(), row.contact, owner,
                saved.error().message);
@@ -124,45 +126,68 @@ void SmsGateway::inbound_webhook(const net::HttpRequest& request, net::Responder
               sms->to);
     return respond(from_reply(provider->acknowledge()));
   }
-  auto from = normalize_number(sms->from, settings_.default_country);
+  // An alphanumeric sender ("ACME") must not be read as a vanity number and answered there.
+  const bool alphanumeric = is_alphanumeric_sender(sms->from);
+  Result<std::string> from = alphanumeric ? Result<std::string>(fail("an alphanumeric sender"))
+                                          : normalize_number(sms->from, settings_.default_country);
   auto contact =
       xmpp::Jid::from_parts(from ? node_from_number(*from) : xmpp::escape_node(sms->from), context_.domain());
   if (!contact) {
     log::warn("sms", "{}: a text from an unusable sender \"{}\": dropped", context_.name(), sms->from);
     return respond(from_reply(provider->acknowledge()));
   }
-  introduce_contact(owner->owner, *contact);
+  introduce_contact(owner->owner, *contact, alphanumeric ? sms->from : std::string{});
+  auto done = answer_when_stored(std::move(respond), provider->acknowledge(),
+                                 fmt::format("{}: text {}", context_.name(), sms->provider_id));
+  if (sms->concat) return collect_part(*sms, owner->owner, *contact, std::move(done));
+  deliver_text(owner->owner, *contact, sms->provider_id, sms->body, sms->media_urls, std::move(done));
+}
 
+void SmsGateway::deliver_text(const std::string& owner, const xmpp::Jid& contact, const std::string& key,
+                              const std::string& body_text, const std::vector<std::string>& media,
+                              std::function<void(Result<bool>)> done) {
   xmpp::Element message("message");
   message.set_attr("type", "chat");
-  message.set_attr("from", contact->bare_str());
-  message.set_attr("to", owner->owner);
-  message.set_attr("id", "sms-" + sms->provider_id);
-  std::string body = sms->body;
-  for (const auto& url : sms->media_urls) body += (body.empty() ? "" : "\n") + url;  // the fallback
+  message.set_attr("from", contact.bare_str());
+  message.set_attr("to", owner);
+  message.set_attr("id", "sms-" + key);
+  std::string body = body_text;
+  for (const auto& url : media) body += (body.empty() ? "" : "\n") + url;  // the fallback
   message.add_child("body").set_text(body);
-  for (const auto& url : sms->media_urls) {
+  for (const auto& url : media) {
     auto& x = message.add_child("x", std::string(xmpp::ns::oob));
     x.add_child("url").set_text(url);
   }
   message.add_child("store", std::string(xmpp::ns::hints));
-  context_.deliver_async(std::move(message), "in:" + sms->provider_id, owner->owner,
-                         answer_when_stored(std::move(respond), provider->acknowledge(),
-                                            fmt::format("{}: text {}", context_.name(), sms->provider_id)));
+  context_.deliver_async(std::move(message), "in:" + key, owner, std::move(done));
 }
 
 void SmsGateway::status_webhook(const net::HttpRequest& request, net::Responder respond) {
   auto webhook = webhook_request(request);
+  auto refuse = [&](std::string_view why) {
+    log::warn("sms", "{}: refused a status webhook from {}: {}", context_.name(), request.remote_address, why);
+    respond(plain(403, "forbidden"));
+  };
+  // Whose credentials check the report. A user's own account names itself in the URL it was
+  // given (?account=KEY), which also covers a report that beats the send's answer here;
+  // without a key, the account that sent the text, else the operator's.
+  const std::string account(param(webhook.query, "account"));
+  std::string signer;
   auto provider = provider_;
-  if (settings_.self_service) {
+  if (!account.empty()) {
+    auto owner = own_account_owner(account);
+    if (!owner) return refuse("an account key nobody registered");
+    signer = *owner;
+    provider = provider_for(signer);
+    if (provider == provider_) return refuse("the account of that key is unusable");
+  } else if (settings_.self_service) {
     if (auto peek = provider_->parse_status(webhook))
-      if (auto entry = sent_entry(peek->provider_id)) provider = provider_for(entry->user);
+      if (auto entry = sent_entry(peek->provider_id)) {
+        signer = signer_of(entry->user);
+        provider = provider_for(entry->user);
+      }
   }
-  if (!provider->verify(webhook)) {
-    log::warn("sms", "{}: refused a status webhook from {}: bad signature or token", context_.name(),
-              request.remote_address);
-    return respond(plain(403, "forbidden"));
-  }
+  if (!provider->verify(webhook)) return refuse("bad signature or token");
   auto ack = provider->acknowledge();
   auto report = provider->parse_status(webhook);
   if (!report) {
@@ -170,12 +195,14 @@ void SmsGateway::status_webhook(const net::HttpRequest& request, net::Responder 
     return respond(from_reply(ack));
   }
   auto entry = sent_entry(report->provider_id);
+  // A user's own credentials sign only news of that user's texts.
+  if (entry && signer_of(entry->user) != signer) return refuse("signed by an account that did not send that text");
   if (!entry) {
     // The provider may report before its answer to our send has reached us (Twilio does,
-    // at times): keep the news until the send's id is recorded.
+    // at times): keep the (verified) news until the send's id is recorded.
     if (report->status == DeliveryStatus::delivered || is_failure(report->status)) {
       if (early_reports_.size() >= kMaxEarlyReports) early_reports_.erase(early_reports_.begin());
-      early_reports_[report->provider_id] = *report;
+      early_reports_[report->provider_id] = EarlyReport{*report, signer};
     }
     log::debug("sms", "{}: status {} for a message not known (yet): {}", context_.name(), status_name(report->status),
                report->provider_id);
@@ -190,6 +217,13 @@ void SmsGateway::apply_report(const store::OutboxEntry& entry, const StatusRepor
                               std::function<void(Result<bool>)> done) {
   auto out = decode_outbound(entry.payload);
   if (!out) return done(false);
+  // A text sent as several parts is delivered when its last part is.
+  if (report.status == DeliveryStatus::delivered)
+    if (auto part = sent_part(report.provider_id); part && part->entry_id == entry.id) {
+      auto all = all_parts_delivered(*part);
+      if (!all) return done(std::unexpected(all.error()));
+      if (!*all) return done(true);
+    }
   if (report.status == DeliveryStatus::delivered && out->receipt) {
     xmpp::Element receipt("message");
     receipt.set_attr("from", out->contact);
@@ -218,11 +252,18 @@ void SmsGateway::remember_send(const std::string& provider_id, std::int64_t entr
   recent_order_.push_back(provider_id);
 }
 
-void SmsGateway::apply_early_report(std::int64_t entry_id, const std::string& provider_id, std::string_view kind) {
+void SmsGateway::apply_early_report(std::int64_t entry_id, const std::string& provider_id, const std::string& signer,
+                                    std::string_view kind) {
   auto it = early_reports_.find(provider_id);
   if (it == early_reports_.end()) return;
-  StatusReport report = std::move(it->second);
+  EarlyReport early = std::move(it->second);
   early_reports_.erase(it);
+  if (early.signer != signer) {
+    log::warn("sms", "{}: a delivery report for {} was signed by another account than the sender's: ignored",
+              context_.name(), provider_id);
+    return;
+  }
+  StatusReport report = std::move(early.report);
   auto entry = context_.store().outbox().get(entry_id);
   if (!entry || !*entry) return;
   apply_report(**entry, report, kind, [this](Result<bool> stored) {

@@ -62,6 +62,22 @@ std::string delivery_error(std::string_view code) {
   return fmt::format("Twilio error {}", code);
 }
 
+std::string lower_hex(std::string_view hex) {
+  std::string out(hex);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+// A field of the webhook: form or query first, else a top-level member of a JSON body.
+std::string field(const WebhookRequest& request, std::string_view name) {
+  if (auto value = request.param(name); !value.empty()) return value;
+  if (!request.header("content-type").starts_with("application/json")) return {};
+  auto json = parse_json(request.body);
+  if (!json || !json->isObject()) return {};
+  return json_string(*json, std::string(name).c_str());
+}
+
 std::optional<DeliveryStatus> map_status(std::string_view s) {
   if (s == "accepted" || s == "scheduled" || s == "queued") return DeliveryStatus::queued;
   if (s == "sending" || s == "sent") return DeliveryStatus::sent;
@@ -136,12 +152,19 @@ SendResult TwilioProvider::parse_send_response(const OutboundSms&, const HttpRep
   return SendResult{transient ? SendKind::transient : SendKind::permanent, {}, reason, retry_after(reply.headers)};
 }
 
+bool twilio_body_matches(std::string_view body, std::string_view body_sha256) {
+  return !body_sha256.empty() && constant_time_equal(hex_encode(digest(Digest::sha256, body)), lower_hex(body_sha256));
+}
+
 bool TwilioProvider::verify(const WebhookRequest& request) const {
   std::string given = request.header("x-twilio-signature");
   if (given.empty()) return false;
-  // A GET carries its parameters in the URL, which is signed as it is.
+  // A GET carries its parameters in the URL, which is signed as it is. A body that is not a
+  // form (JSON) is signed through its SHA-256 in the URL's bodySHA256 parameter instead.
   const Params none;
-  const Params& params = request.method == "POST" ? request.form : none;
+  const bool body_hashed = has_param(request.query, "bodySHA256");
+  if (body_hashed && !twilio_body_matches(request.body, param(request.query, "bodySHA256"))) return false;
+  const Params& params = request.method == "POST" && !body_hashed ? request.form : none;
   bool ok = false;
   for (const auto& url : url_variants(request.url)) {
     ok |= constant_time_equal(twilio_signature(auth_token_, url, params), given);
@@ -151,19 +174,19 @@ bool TwilioProvider::verify(const WebhookRequest& request) const {
 
 Result<InboundSms> TwilioProvider::parse_inbound(const WebhookRequest& request) const {
   InboundSms sms;
-  sms.provider_id = request.param("MessageSid");
-  if (sms.provider_id.empty()) sms.provider_id = request.param("SmsSid");
-  sms.from = request.param("From");
-  sms.to = request.param("To");
-  sms.body = request.param("Body");
+  sms.provider_id = field(request, "MessageSid");
+  if (sms.provider_id.empty()) sms.provider_id = field(request, "SmsSid");
+  sms.from = field(request, "From");
+  sms.to = field(request, "To");
+  sms.body = field(request, "Body");
   if (sms.provider_id.empty() || sms.from.empty() || sms.to.empty()) {
     return fail("a Twilio message webhook without MessageSid, From or To");
   }
-  std::string count_text = request.param("NumMedia");
+  std::string count_text = field(request, "NumMedia");
   unsigned count = 0;
   std::from_chars(count_text.data(), count_text.data() + count_text.size(), count);
   for (unsigned i = 0; i < std::min(count, 10u); ++i) {  // Twilio's MMS limit is 10
-    auto url = request.param(fmt::format("MediaUrl{}", i));
+    auto url = field(request, fmt::format("MediaUrl{}", i));
     if (!url.empty()) sms.media_urls.push_back(std::move(url));
   }
   return sms;
@@ -171,16 +194,16 @@ Result<InboundSms> TwilioProvider::parse_inbound(const WebhookRequest& request) 
 
 Result<StatusReport> TwilioProvider::parse_status(const WebhookRequest& request) const {
   StatusReport report;
-  report.provider_id = request.param("MessageSid");
-  if (report.provider_id.empty()) report.provider_id = request.param("SmsSid");
-  std::string status = request.param("MessageStatus");
-  if (status.empty()) status = request.param("SmsStatus");
+  report.provider_id = field(request, "MessageSid");
+  if (report.provider_id.empty()) report.provider_id = field(request, "SmsSid");
+  std::string status = field(request, "MessageStatus");
+  if (status.empty()) status = field(request, "SmsStatus");
   if (report.provider_id.empty()) return fail("a Twilio status callback without MessageSid");
   auto mapped = map_status(status);
   if (!mapped) return fail(fmt::format("an unknown Twilio message status \"{}\"", status));
   report.status = *mapped;
   if (is_failure(report.status)) {
-    report.error = delivery_error(request.param("ErrorCode"));
+    report.error = delivery_error(field(request, "ErrorCode"));
     if (report.error.empty()) report.error = fmt::format("Twilio reports the message {}", status);
   }
   return report;

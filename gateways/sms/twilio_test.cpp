@@ -174,5 +174,47 @@ TEST(Twilio, NeedsCredentials) {
   EXPECT_EQ(p.error().message, "provider \"twilio\" needs the key \"auth_token\"");
 }
 
+// Twilio's JSON-body example (auth token 12345): the body's SHA-256 is the documented
+// 0a1ff763..., and the signature, over the URL alone, was computed with python3-twilio:
+//   V('12345').compute_signature('https://mycompany.com/myapp.php?bodySHA256=0a1f...6620', {})
+constexpr const char* kJsonBody = R"({"property": "value", "boolean": true})";
+constexpr const char* kJsonHash = "0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e6620";
+
+TEST(TwilioBodySha256, DocumentationExample) {
+  EXPECT_TRUE(twilio_body_matches(kJsonBody, kJsonHash));
+  EXPECT_TRUE(twilio_body_matches(kJsonBody, "0A1FF7634D9AB3B95DB5C9A2DFE9416E41502B283A80C7CF19632632F96E6620"));
+  EXPECT_FALSE(twilio_body_matches(R"({"property": "value", "boolean": false})", kJsonHash));
+  EXPECT_FALSE(twilio_body_matches(kJsonBody, ""));
+  EXPECT_EQ(twilio_signature("12345", std::string("https://mycompany.com/myapp.php?bodySHA256=") + kJsonHash, {}),
+            "y77kIzt2vzLz71DgmJGsen2scGs=");
+}
+
+TEST(Twilio, VerifiesJsonWebhooksThroughBodySha256) {
+  auto p = test::provider({{"provider", "twilio"}, {"account_sid", "AC123"}, {"auth_token", "12345"}});
+  auto json_post = [](std::string base, std::string body, std::string signature) {
+    return make_webhook_request("POST", base, std::string("/myapp.php?bodySHA256=") + kJsonHash,
+                                {{"content-type", "application/json"}, {"x-twilio-signature", signature}},
+                                std::move(body));
+  };
+  EXPECT_TRUE(p->verify(json_post("https://mycompany.com", kJsonBody, "y77kIzt2vzLz71DgmJGsen2scGs=")));
+  // The signature covers the hash, the hash covers the body: changing either fails.
+  EXPECT_FALSE(p->verify(
+      json_post("https://mycompany.com", R"({"property": "other", "boolean": true})", "y77kIzt2vzLz71DgmJGsen2scGs=")));
+  EXPECT_FALSE(p->verify(json_post("https://mycompany.com", kJsonBody, "AAAAAAAAAAAAAAAAAAAAAAAAAAA=")));
+  EXPECT_FALSE(p->verify(json_post("https://other.example", kJsonBody, "y77kIzt2vzLz71DgmJGsen2scGs=")));
+}
+
+TEST(Twilio, ReadsMessageFieldsFromAJsonBody) {
+  auto p = twilio();
+  auto request = make_webhook_request(
+      "POST", "https://gw.example.org", "/webhooks/sms/inbound?bodySHA256=x", {{"content-type", "application/json"}},
+      R"({"MessageSid":"SM9","From":"+15557654321","To":"+15550001111","Body":"hi","NumMedia":"0"})");
+  auto sms = p->parse_inbound(request);
+  ASSERT_TRUE(sms) << sms.error().message;
+  EXPECT_EQ(sms->provider_id, "SM9");
+  EXPECT_EQ(sms->from, "+15557654321");
+  EXPECT_EQ(sms->body, "hi");
+}
+
 }  // namespace
 }  // namespace junction::sms

@@ -150,8 +150,8 @@ SendResult VonageProvider::parse_send_response(const OutboundSms&, const HttpRep
     return SendResult{kind, {}, title.empty() ? short_reason(reply.body, reply.status) : title,
                       retry_after(reply.headers)};
   }
-  // A long text comes back as one entry per part; any failed part fails the message, and
-  // the first part's id is the one its receipts are matched by.
+  // A long text comes back as one entry per part, each with its own id and its own receipt;
+  // any failed part fails the message.
   const Json::Value& messages = (*json)["messages"];
   if (messages.empty()) return SendResult{SendKind::permanent, {}, "Vonage accepted no message part", std::nullopt};
   std::string first_id = json_string(messages[0], "message-id");
@@ -167,7 +167,10 @@ SendResult VonageProvider::parse_send_response(const OutboundSms&, const HttpRep
     return SendResult{retry ? SendKind::transient : SendKind::permanent, {}, reason,
                       retry ? std::optional(std::chrono::seconds(1)) : std::nullopt};
   }
-  return SendResult{SendKind::success, first_id, {}, std::nullopt};
+  SendResult result{SendKind::success, first_id, {}, std::nullopt};
+  if (messages.size() > 1)
+    for (const auto& part : messages) result.part_ids.push_back(json_string(part, "message-id"));
+  return result;
 }
 
 bool VonageProvider::verify(const WebhookRequest& request) const {
@@ -184,6 +187,11 @@ bool VonageProvider::verify(const WebhookRequest& request) const {
   auto [end, ec] = std::from_chars(ts.data(), ts.data() + ts.size(), when);
   if (ts.empty() || ec != std::errc{} || end != ts.data() + ts.size()) return false;
   if (std::llabs(settings_.now() - when) > tolerance_) return false;
+  if (constant_time_equal(lower(vonage_signature(params, signature_secret_, hmac_digest_)), given)) return true;
+  // Our own `account` key in the callback URL (users' own accounts) is not one of Vonage's
+  // parameters; whether Vonage signs it with the rest, the account's secret is still needed.
+  if (!has_param(request.query, "account")) return false;
+  std::erase_if(params, [](const auto& p) { return p.first == "account"; });
   return constant_time_equal(lower(vonage_signature(params, signature_secret_, hmac_digest_)), given);
 }
 
@@ -198,6 +206,22 @@ Result<InboundSms> VonageProvider::parse_inbound(const WebhookRequest& request) 
     return fail("a Vonage inbound message without messageId, msisdn or to");
   }
   if (param(params, "type") == "binary") return fail("a binary Vonage message, which has no text");
+  if (param(params, "concat") == "true") {
+    ConcatPart part;
+    part.ref = param(params, "concat-ref");
+    auto number = [&](std::string_view name) {
+      std::string text(param(params, name));
+      int value = 0;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+      return ec == std::errc{} && end == text.data() + text.size() ? value : 0;
+    };
+    part.total = number("concat-total");
+    part.part = number("concat-part");
+    // Vonage's concatenation header holds at most 255 parts.
+    if (part.ref.empty() || part.total < 1 || part.total > 255 || part.part < 1 || part.part > part.total)
+      return fail("a Vonage message part with bad concat-ref, concat-total or concat-part");
+    if (part.total > 1) sms.concat = std::move(part);
+  }
   return sms;
 }
 

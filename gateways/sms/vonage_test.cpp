@@ -133,6 +133,8 @@ TEST(Vonage, SendResponses) {
                       R"({"to":"447700900001","message-id":"0A02","status":"0"}]})"));
   EXPECT_EQ(ok.kind, SendKind::success);
   EXPECT_EQ(ok.provider_id, "0A01");
+  // Each part has its own receipt, so each id is kept.
+  EXPECT_EQ(ok.part_ids, (std::vector<std::string>{"0A01", "0A02"}));
 
   auto throttled = p->parse_send_response(
       sms, reply(200, R"({"message-count":"1","messages":[{"status":"1","error-text":"Throughput Rate Exceeded"}]})"));
@@ -169,6 +171,33 @@ TEST(Vonage, ParsesInbound) {
   EXPECT_EQ(sms.body, "Hello & welcome = yes");
   EXPECT_FALSE(p->parse_inbound(get("/webhooks/sms/inbound?msisdn=1&to=2&messageId=3&type=binary")).has_value());
   EXPECT_FALSE(p->parse_inbound(get("/webhooks/sms/inbound?text=x")).has_value());
+}
+
+TEST(Vonage, ParsesTheConcatenationFieldsOfALongText) {
+  auto p = signed_vonage("md5hash");
+  const std::string base = "/webhooks/sms/inbound?msisdn=447700900001&to=447700900000&text=part&type=text";
+  auto part = p->parse_inbound(get(base + "&messageId=P2&concat=true&concat-ref=108&concat-total=3&concat-part=2"));
+  ASSERT_TRUE(part) << part.error().message;
+  ASSERT_TRUE(part->concat);
+  EXPECT_EQ(part->concat->ref, "108");
+  EXPECT_EQ(part->concat->total, 3);
+  EXPECT_EQ(part->concat->part, 2);
+  EXPECT_EQ(part->provider_id, "P2");
+  EXPECT_FALSE(p->parse_inbound(get(base + "&messageId=P1"))->concat);
+  EXPECT_FALSE(p->parse_inbound(get(base + "&messageId=P1&concat=true&concat-ref=1&concat-total=2&concat-part=3")));
+  EXPECT_FALSE(p->parse_inbound(get(base + "&messageId=P1&concat=true&concat-ref=1&concat-total=x&concat-part=1")));
+  EXPECT_FALSE(p->parse_inbound(get(base + "&messageId=P1&concat=true&concat-total=2&concat-part=1")));
+}
+
+TEST(Vonage, AccountKeyInTheCallbackUrlDoesNotBreakTheSignature) {
+  // A user's own account names itself in the callback URL; Vonage signs only its own fields.
+  Params body = kInbound;
+  body.emplace_back("sig", "244D6A435134D52CF00291E23AA3184421779643B13FC8615F2831602E27D6E9");
+  EXPECT_TRUE(
+      signed_vonage("sha256")->verify(form_post("/webhooks/sms/status?account=447700900000", form_encode(body))));
+  body.back().second = "0000";
+  EXPECT_FALSE(
+      signed_vonage("sha256")->verify(form_post("/webhooks/sms/status?account=447700900000", form_encode(body))));
 }
 
 TEST(Vonage, ParsesDeliveryReceipts) {

@@ -180,8 +180,9 @@ class Gateway {
   virtual void on_presence(const xmpp::Element& stanza, const xmpp::Jid& from, const xmpp::Jid& to) {
     (void)stanza, (void)from, (void)to;
   }
-  // An iq to a contact JID. Return false to let the host answer (disco/ping defaults, else
-  // service-unavailable); a gateway that returns true must answer.
+  // An iq to a contact JID, or to the bare domain before the host's own services. Return
+  // false to let the host answer (disco/ping defaults, else service-unavailable); a gateway
+  // that returns true must answer.
   virtual bool on_iq(const xmpp::Element& stanza, const xmpp::Jid& from, const xmpp::Jid& to) {
     (void)stanza, (void)from, (void)to;
     return false;

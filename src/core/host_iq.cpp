@@ -58,8 +58,9 @@ void GatewayHost::route_iq(const xmpp::Element& iq, const xmpp::Jid& from, const
 
   const bool at_domain = to.node().empty() && to.resource().empty();
   const bool allowed = user_allowed(from);
-  // Contacts first: a gateway may answer anything sent to its rooms and users itself.
-  if (!at_domain && allowed && gateway_->on_iq(iq, from, to)) return;
+  // The gateway first: it may answer anything sent to its rooms and users itself, and an iq
+  // to the domain it takes over (the IRC room list with a fixed network, answered later).
+  if (allowed && gateway_->on_iq(iq, from, to)) return;
   for (const auto& entry : table) {
     if (payload->xmlns() != entry.route.xmlns) continue;
     if (entry.route.domain_only && !at_domain) break;

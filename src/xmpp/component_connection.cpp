@@ -13,6 +13,8 @@ constexpr std::size_t timer_count = static_cast<std::size_t>(SessionTimer::closi
 // How long a closed connection may keep flushing its last bytes (a stream error, the closing
 // tag) to a peer that stopped reading.
 constexpr auto linger = std::chrono::seconds(2);
+// Write buffers above this size are released after use rather than kept for the next write.
+constexpr std::size_t kept_write_buffer = 256 * 1024;
 
 int kind_index(std::string_view name) {
   if (name == "message") return 0;
@@ -228,7 +230,10 @@ class ComponentConnection::Impl : public std::enable_shared_from_this<Impl>,
     asio::async_write(c->socket, asio::buffer(c->in_flight),
                       [self = shared_from_this(), c](const boost::system::error_code& ec, std::size_t) {
                         c->writing = false;
-                        c->in_flight.clear();
+                        // A burst (a big room's presences) can make this buffer megabytes
+                        // long; keeping that capacity would pin the burst's size for good.
+                        if (c->in_flight.capacity() > kept_write_buffer) std::string().swap(c->in_flight);
+                        else c->in_flight.clear();
                         if (ec) {
                           if (!self->shut_down_ && c == self->conn_) self->report_closed(c, ec.message());
                           else force_close(c);

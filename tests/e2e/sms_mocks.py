@@ -112,6 +112,11 @@ class TwilioMock(ProviderMock):
     def __init__(self, account_sid: str = "AC" + "0" * 31 + "1", auth_token: str = "twilio-auth-token"):
         self.account_sid, self.auth_token = account_sid, auth_token
         self.accounts = {account_sid: auth_token}  # more for users' own accounts (self-service)
+        # When set (e.g. "delivered"), each accepted send first gets this status callback, and
+        # only once Junction has answered it does the send get its 201: Twilio's report racing
+        # its own API answer. The callbacks' HTTP statuses land in early_answers.
+        self.status_before_answer: str | None = None
+        self.early_answers: list[int] = []
         super().__init__()
 
     def add_account(self, account_sid: str, auth_token: str):
@@ -144,7 +149,9 @@ class TwilioMock(ProviderMock):
                   "Body": form.get("Body", [""])[0], "MediaUrl": form.get("MediaUrl", []),
                   "StatusCallback": form.get("StatusCallback", [""])[0]}
         self._accept(record)
-        return 201, {"sid": sid, "account_sid": self.account_sid, "to": to, "from": record["From"],
+        if self.status_before_answer:
+            self.early_answers.append(self.status(record, self.status_before_answer))
+        return 201, {"sid": sid, "account_sid": account, "to": to, "from": record["From"],
                      "body": record["Body"], "status": "queued",
                      "num_media": str(len(record["MediaUrl"])), "num_segments": "1",
                      "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json"}, {}
@@ -172,6 +179,24 @@ class TwilioMock(ProviderMock):
         return self._post_signed(f"{junction_url}/webhooks/{gateway}/inbound", fields, signature,
                                  account_sid), sid
 
+    def inbound_json(self, junction_url: str, frm: str, to: str, body: str, sid: str | None = None,
+                     gateway: str = "sms", tamper: bool = False):
+        """The same message with a JSON body, signed as Twilio signs such webhooks: the body's
+        SHA-256 goes into the URL as bodySHA256, and the signature covers that URL alone."""
+        sid = sid or "SM" + uuid.uuid4().hex
+        data = json.dumps({"MessageSid": sid, "AccountSid": self.account_sid, "From": frm, "To": to,
+                           "Body": body, "NumMedia": "0", "ApiVersion": "2010-04-01"})
+        validator = RequestValidator(self.auth_token)
+        url = (f"{junction_url}/webhooks/{gateway}/inbound?"
+               + urllib.parse.urlencode({"bodySHA256": validator.compute_hash(data)}))
+        signature = validator.compute_signature(url, {})
+        assert validator.validate(url, data, signature)  # what Twilio's own library accepts
+        if tamper:
+            data = data.replace(body, "tampered " + body)
+        status, _ = http_request(url, data.encode(), headers={
+            "Content-Type": "application/json", "X-Twilio-Signature": signature})
+        return status, sid
+
     def status(self, record: dict, status: str, error_code: str | None = None) -> int:
         """A status callback for an accepted send, to the StatusCallback it named."""
         fields = {"MessageSid": record["sid"], "SmsSid": record["sid"], "MessageStatus": status,
@@ -188,6 +213,16 @@ def vonage_signature(params: dict, secret: str, method: str = "md5hash") -> str:
     if method == "md5hash":
         return hashlib.md5((data + secret).encode()).hexdigest()
     return hmac.new(secret.encode(), data.encode(), getattr(hashlib, method)).hexdigest()
+
+
+def vonage_part_count(text: str, unicode: bool) -> int:
+    """How many SMS Vonage splits a text into: 160 GSM-7 characters alone, 153 per part when
+    concatenated; 70 and 67 for unicode (UTF-16 code units)."""
+    if unicode:
+        units = len(text.encode("utf-16-le")) // 2
+        return 1 if units <= 70 else -(-units // 67)
+    septets = sum(2 if c in "^{}\\[~]|€" else 1 for c in text)
+    return 1 if septets <= 160 else -(-septets // 153)
 
 
 class VonageMock(ProviderMock):
@@ -219,12 +254,14 @@ class VonageMock(ProviderMock):
         if "+" + to in self.undeliverable or to in self.undeliverable:
             return 200, {"message-count": "1", "messages": [
                 {"to": to, "status": "6", "error-text": "Unroutable message - rejected"}]}, {}
-        mid = uuid.uuid4().hex[:16].upper()
-        record = {"message-id": mid, **form}
+        # A long text goes out as several SMS, each with its own id and delivery receipt.
+        parts = vonage_part_count(form.get("text", ""), form.get("type") == "unicode")
+        ids = [uuid.uuid4().hex[:16].upper() for _ in range(parts)]
+        record = {"message-id": ids[0], "part-ids": ids, **form}
         self._accept(record)
-        return 200, {"message-count": "1", "messages": [
+        return 200, {"message-count": str(parts), "messages": [
             {"to": to, "message-id": mid, "status": "0", "remaining-balance": "10.00",
-             "message-price": "0.0333", "network": "310260"}]}, {}
+             "message-price": "0.0333", "network": "310260"} for mid in ids]}, {}
 
     def _signed(self, params: dict) -> dict:
         params = dict(params, timestamp=str(int(time.time())), nonce=uuid.uuid4().hex)
@@ -244,9 +281,31 @@ class VonageMock(ProviderMock):
                                  headers={"Content-Type": "application/x-www-form-urlencoded"})
         return status, mid
 
-    def status(self, record: dict, status: str, err_code: str = "0") -> int:
+    def inbound_long(self, junction_url: str, frm: str, to: str, parts: list[str], ref: str | None = None,
+                     send: list[int] | None = None, gateway: str = "sms") -> list[tuple[int, str]]:
+        """A long text as Vonage hands it over: one webhook per part, each with its own
+        messageId and concat=true, concat-ref, concat-total, concat-part. `send` picks which
+        parts go (1-based, in that order, repeats allowed); returns (status, messageId) each."""
+        ref = ref or str(uuid.uuid4().int % 256)
+        ids = {n: uuid.uuid4().hex[:16].upper() for n in range(1, len(parts) + 1)}
+        out = []
+        for n in send or list(ids):
+            params = self._signed({"msisdn": frm.lstrip("+"), "to": to.lstrip("+"), "messageId": ids[n],
+                                   "text": parts[n - 1], "type": "text",
+                                   "keyword": parts[0].split(" ")[0].upper(),
+                                   "message-timestamp": time.strftime("%Y-%m-%d %H:%M:%S"),
+                                   "concat": "true", "concat-ref": ref,
+                                   "concat-total": str(len(parts)), "concat-part": str(n)})
+            status, _ = http_request(f"{junction_url}/webhooks/{gateway}/inbound",
+                                     urllib.parse.urlencode(params).encode(),
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+            out.append((status, ids[n]))
+        return out
+
+    def status(self, record: dict, status: str, err_code: str = "0", part: int = 0) -> int:
+        """A delivery receipt for part `part` (0-based) of an accepted send."""
         params = self._signed({"msisdn": record["to"], "to": record["from"],
-                               "network-code": "310260", "messageId": record["message-id"],
+                               "network-code": "310260", "messageId": record["part-ids"][part],
                                "price": "0.0333", "status": status, "scts": "2401011200",
                                "err-code": err_code, "client-ref": record.get("client-ref", ""),
                                "message-timestamp": time.strftime("%Y-%m-%d %H:%M:%S")})

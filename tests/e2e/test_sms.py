@@ -236,6 +236,111 @@ def test_self_service_user_brings_their_own_twilio_account(junction_factory, twi
     assert reply.get("type") == "error"  # the number is taken
 
 
+def test_self_service_report_before_the_send_answer_is_verified_and_kept(junction_factory, twilio, connect,
+                                                                          new_user):
+    """Twilio may call the StatusCallback before answering the send: the message id is not
+    known yet, so the report must be checked with the user's own account, named in the URL."""
+    own_sid, own_token = "AC" + "8" * 32, "early-own-token"
+    twilio.add_account(own_sid, own_token)
+    j = junction_factory(gateways=sms_gateway(twilio.config(), self_service=True)).start()
+    user = watch_receipts(connect(new_user("early")))
+    reply = user.register(SMS, {"number": "+15550008888", "account_sid": own_sid, "auth_token": own_token})
+    assert reply.get("type") == "result", ET.tostring(reply, encoding="unicode")
+    twilio.status_before_answer = "delivered"
+    msg_id = "early-" + tag()
+    send_chat(user, f"{FRIEND}@{SMS}", "report races the answer", msg_id, receipt=True)
+    [sent] = twilio.wait_sent(1)
+    assert sent["account"] == own_sid
+    assert sent["StatusCallback"] == f"{j.url}/webhooks/sms/status?account=15550008888"
+    servers.wait_until(lambda: twilio.early_answers, 10, what="the early status callback")
+    assert twilio.early_answers == [200]
+    assert user.wait_message(receipt_for(msg_id)).bare_from == f"{FRIEND}@{SMS}"
+    # The account key only picks whose credentials check the report: the operator's token, or
+    # a key nobody registered, gets nothing in.
+    forged = dict(sent, StatusCallback=f"{j.url}/webhooks/sms/status?account=15550008888",
+                  account=twilio.account_sid)
+    assert twilio.status(forged, "failed", error_code="30007") == 403
+    assert twilio.status(dict(sent, StatusCallback=f"{j.url}/webhooks/sms/status?account=15559990000"),
+                         "failed") == 403
+    time.sleep(1)
+    assert not [m for m in user.messages if m.type == "error"]
+
+
+def test_operator_report_before_the_send_answer_is_kept(twilio_junction, twilio, alice):
+    watch_receipts(alice)
+    twilio.status_before_answer = "delivered"
+    msg_id = "early-op-" + tag()
+    send_chat(alice, f"{FRIEND}@{SMS}", "operator account, early report", msg_id, receipt=True)
+    twilio.wait_sent(1)
+    servers.wait_until(lambda: twilio.early_answers, 10, what="the early status callback")
+    assert twilio.early_answers == [200]
+    alice.wait_message(receipt_for(msg_id))
+
+
+def test_twilio_json_webhook_signed_through_body_sha256(twilio_junction, twilio, alice):
+    body = f"json body {tag()}"
+    assert twilio.inbound_json(twilio_junction.url, FRIEND, ALICE_NUMBER, body, tamper=True)[0] == 403
+    status, _ = twilio.inbound_json(twilio_junction.url, FRIEND, ALICE_NUMBER, body)
+    assert status == 200
+    assert alice.wait_message(from_contact(FRIEND)).body == body
+    time.sleep(0.5)
+    assert not [m for m in alice.messages if m.body and "tampered" in m.body]
+
+
+def test_alphanumeric_sender_reaches_the_user_and_cannot_be_answered(twilio_junction, twilio, alice):
+    for sender, node in (("ACME", "acme"), ("Bank-Alerts", "bank-alerts")):
+        body = f"your code {tag()}"
+        assert twilio.inbound(twilio_junction.url, sender, ALICE_NUMBER, body)[0] == 200
+        m = alice.wait_message(lambda m, body=body: m.body == body)
+        assert m.bare_from == f"{node}@{SMS}" and m.type == "chat"
+        servers.wait_until(lambda: any(p.get("type") == "subscribe" and p.get("from", "").startswith(node + "@")
+                                       for p in alice.presences), 10, what="a subscription request")
+        requests = twilio.requests
+        msg_id = "alpha-" + tag()
+        send_chat(alice, f"{node}@{SMS}", "STOP", msg_id)
+        err = alice.wait_message(lambda m: m.type == "error" and m.id == msg_id)
+        assert err.error_condition() == "not-acceptable"
+        assert "alphanumeric sender" in error_text(err) and node in error_text(err)
+        time.sleep(0.5)
+        assert twilio.requests == requests  # nothing reached the provider
+
+
+def test_sighup_reloads_the_number_map_and_keeps_assigned_numbers(junction_factory, twilio, xmpp_server,
+                                                                  connect, new_user):
+    import signal
+    j = junction_factory(gateways=sms_gateway(twilio.config())).start()
+    alice = connect(ALICE)
+    admin = connect(ADMIN)
+    carol_jid, dave_jid = new_user("carol"), new_user("dave")
+    carol, dave = connect(carol_jid), connect(dave_jid)
+    assigned = f"+1555{int(time.time() * 7) % 10_000_000:07d}"
+    reply = admin.run_command(SMS, "sms/assign-number", {"number": assigned, "jid": dave_jid})
+    assert reply.get("type") == "result", ET.tostring(reply, encoding="unicode")
+    carol_number = "+15550002323"
+    gateways = sms_gateway(twilio.config())
+    gateways["sms"]["numbers"] = {carol_number: carol_jid}  # alice's number is gone
+    j.config_path.write_text(servers.junction_config(xmpp_port=xmpp_server.component_port, db_path=j.db_path,
+                                                     http_port=j.http_port, gateways=gateways))
+    os.killpg(j.proc.pid, signal.SIGHUP)
+    servers.wait_until(lambda: "reloaded" in servers.tail(j.stderr_path, 200), 10, what="the reload")
+    assert j.proc.poll() is None
+    body = f"to the new owner {tag()}"
+    assert twilio.inbound(j.url, FRIEND, carol_number, body)[0] == 200
+    assert carol.wait_message(from_contact(FRIEND)).body == body
+    gone = f"to a removed number {tag()}"
+    assert twilio.inbound(j.url, FRIEND, ALICE_NUMBER, gone)[0] == 200
+    kept = f"to an assigned number {tag()}"
+    assert twilio.inbound(j.url, FRIEND, assigned, kept)[0] == 200
+    assert dave.wait_message(from_contact(FRIEND)).body == kept
+    time.sleep(1)
+    assert not [m for m in alice.messages if m.body == gone]
+    # Texts follow the new map too: carol texts from her number, alice has none any more.
+    send_chat(carol, f"{FRIEND}@{SMS}", "hi from carol", "c-" + tag())
+    assert twilio.wait_sent(1)[0]["From"] == carol_number
+    send_chat(alice, f"{FRIEND}@{SMS}", "still mine?", "a-" + tag())
+    assert alice.wait_message(lambda m: m.type == "error").error_condition() == "registration-required"
+
+
 # --- Vonage -------------------------------------------------------------------------------
 
 @pytest.fixture
@@ -337,3 +442,51 @@ def test_kannel_outbound_inbound_and_delivery_reports(kannel_junction, alice):
     kannel.send_mo(FRIEND, ALICE_NUMBER, text)
     m = alice.wait_message(lambda m: m.body == text, timeout=20)
     assert m.bare_from == f"{FRIEND}@{SMS}"
+
+
+def test_vonage_long_texts_both_ways(junction_factory, vonage, alice):
+    j = junction_factory(gateways=sms_gateway(vonage.config())).start()
+    watch_receipts(alice)
+    long_text = " ".join(f"word{i}" for i in range(60))  # 409 characters: three SMS
+    msg_id = "vl-" + tag()
+    send_chat(alice, f"{FRIEND}@{SMS}", long_text, msg_id, receipt=True)
+    [sent] = vonage.wait_sent(1)
+    assert sent["text"] == long_text and len(sent["part-ids"]) == 3
+    for part in (2, 0):
+        assert vonage.status(sent, "delivered", part=part) == 200
+    time.sleep(1.5)
+    assert not [m for m in alice.messages if m.xml.find(f"{{{RECEIPTS}}}received") is not None]
+    assert vonage.status(sent, "delivered", part=1) == 200
+    alice.wait_message(receipt_for(msg_id))
+
+    failing_id = "vf-" + tag()
+    send_chat(alice, f"{FRIEND}@{SMS}", long_text + " again", failing_id, receipt=True)
+    sent = vonage.wait_sent(2)[-1]
+    assert vonage.status(sent, "delivered", part=0) == 200
+    assert vonage.status(sent, "failed", err_code="6", part=1) == 200
+    assert vonage.status(sent, "delivered", part=2) == 200
+    err = alice.wait_message(lambda m: m.type == "error" and m.id == failing_id)
+    assert "spam" in error_text(err)
+    time.sleep(1)
+    assert not [m for m in alice.messages if m.xml.find(f"{{{RECEIPTS}}}received") is not None
+                and m.xml.find(f"{{{RECEIPTS}}}received").get("id") == failing_id]
+
+    # Inbound: parts out of order, one of them twice, make one message.
+    parts = [f"first part {tag()} ", "second part ", "third part."]
+    answers = vonage.inbound_long(j.url, FRIEND, ALICE_NUMBER, parts, send=[3, 1, 3, 2])
+    assert [status for status, _ in answers] == [200] * 4
+    whole = "".join(parts)
+    got = alice.collect(lambda m: m.body and parts[0] in m.body, lambda ms: len(ms) > 1, 3)
+    assert [m.body for m in got] == [whole]
+    assert got[0].bare_from == f"{FRIEND}@{SMS}"
+
+
+def test_vonage_incomplete_long_text_is_delivered_after_the_timeout(junction_factory, vonage, alice):
+    j = junction_factory(gateways=sms_gateway(vonage.config(), concat_timeout=2)).start()
+    parts = [f"alpha {tag()} ", "beta ", "gamma"]
+    assert [s for s, _ in vonage.inbound_long(j.url, FRIEND, ALICE_NUMBER, parts, send=[1, 3])] == [200, 200]
+    time.sleep(1)
+    assert not [m for m in alice.messages if m.body and parts[0] in m.body]
+    m = alice.wait_message(lambda m: m.body and parts[0] in m.body, timeout=10)
+    assert m.body.startswith(parts[0] + "[…]gamma")
+    assert "part 2 of 3 never arrived" in m.body

@@ -14,7 +14,7 @@ import pytest
 import servers
 import sms_mocks
 from conftest import ALICE
-from test_sms import ALICE_NUMBER, FRIEND, sms_gateway
+from test_sms import ALICE_NUMBER, FRIEND, sms_gateway, tag
 
 
 @pytest.fixture
@@ -102,3 +102,24 @@ def test_xmpp_server_restart_during_burst_loses_nothing_acknowledged(junction_fa
     after = connect(ALICE)
     servers.wait_until(lambda: acked <= received_bodies(before, after), 60, 0.2,
                        f"{len(acked)} acknowledged texts at the user")
+
+
+def test_kill9_between_the_parts_of_a_long_text_loses_nothing(junction_factory, connect):
+    vonage = sms_mocks.VonageMock()
+    try:
+        j = junction_factory(gateways=sms_gateway(vonage.config())).start()
+        alice = connect(ALICE)
+        parts = [f"before the crash {tag()} ", "still before ", "after the restart"]
+        ref = "77"
+        answers = vonage.inbound_long(j.url, FRIEND, ALICE_NUMBER, parts, ref=ref, send=[1, 2])
+        assert [s for s, _ in answers] == [200, 200]
+        j.kill9()
+        j.start()
+        # The last part comes after the restart: the first two were stored before their 200.
+        answers = vonage.inbound_long(j.url, FRIEND, ALICE_NUMBER, parts, ref=ref, send=[3])
+        assert answers[0][0] == 200
+        whole = "".join(parts)
+        got = alice.collect(lambda m: m.body and parts[0] in m.body, lambda ms: len(ms) > 1, 5)
+        assert [m.body for m in got] == [whole]
+    finally:
+        vonage.close()

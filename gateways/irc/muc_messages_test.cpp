@@ -1,0 +1,43 @@
+#include "gateways/irc/irc_test_support.hpp"
+#include "gateways/irc/server_time.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+namespace junction::irc::testing {
+namespace {
+
+const std::string room = "#chan%libera@irc.example.org";
+
+const xmpp::Element* delay_of(const xmpp::Element& message) { return message.child("delay", "urn:xmpp:delay"); }
+
+TEST(MucMessagesServerTime, ReplayedLineCarriesTheServersStamp) {
+  Harness h;
+  h.join();
+  h.ctx.take();
+  h.link().receive("@time=2024-05-01T12:00:00.250Z :op!o@h PRIVMSG #chan :from the bouncer's buffer");
+  auto out = h.ctx.take();
+  ASSERT_EQ(out.size(), 1u);
+  const auto* delay = delay_of(out[0]);
+  ASSERT_NE(delay, nullptr);
+  EXPECT_EQ(delay->attr_or("stamp"), "2024-05-01T12:00:00.250Z");
+  EXPECT_EQ(delay->attr_or("from"), room);
+}
+
+TEST(MucMessagesServerTime, LiveLinesHaveNoDelay) {
+  Harness h;
+  h.join();
+  h.ctx.take();
+  // A few seconds of clock difference between the IRC server and us is not a replay.
+  const auto recent = std::chrono::system_clock::now() - std::chrono::seconds(5);
+  h.link().receive("@time=" + format_xep0082(recent) + " :op!o@h PRIVMSG #chan :just now");
+  h.link().receive(":op!o@h PRIVMSG #chan :no tag at all");
+  auto out = h.ctx.take();
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(delay_of(out[0]), nullptr);
+  EXPECT_EQ(delay_of(out[1]), nullptr);
+}
+
+}  // namespace
+}  // namespace junction::irc::testing
