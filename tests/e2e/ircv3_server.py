@@ -349,6 +349,16 @@ class Ircv3Server:
                     raise TimeoutError(f"IRCv3 server: no {what} within {timeout}s")
                 self.cond.wait(min(left, 0.2))
 
+    def logs(self, lines: int = 25) -> str:
+        """What each client sent lately, for pytest's failure report."""
+        with self.lock:
+            out = [f"--- scripted IRCv3 server on port {self.port}"
+                   + (f" (TLS failures: {self.tls_failures})" if self.tls_failures else "")]
+            for c in self.closed_clients + self.clients:
+                out.append(f"{c.nick} ({'gone' if c.closed else 'connected'}):")
+                out += ["  " + l for l in c.received[-lines:]]
+        return "\n".join(out)
+
     def by_nick(self, nick: str) -> ServerClient | None:
         with self.lock:
             for c in self.clients:

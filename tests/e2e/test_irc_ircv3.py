@@ -15,7 +15,6 @@ from __future__ import annotations
 import uuid
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 import pytest
@@ -23,7 +22,7 @@ import pytest
 import servers
 from conftest import _LOGS_KEY, ALICE, SERVER_NAMES, _cleanup
 from ircv3_server import (DEFAULT_CAPS, Ircv3Server, Ircv3User, make_self_signed, server_time,
-                          sha256_fingerprint, tags_of)
+                          sha256_fingerprint)
 from test_irc import (CLIENT, MAM, FORWARD, MUC, SID, codes, from_is, item, see_bodyless, show,
                       uniq, wait_presence)
 from xmpp_client import NS, error_condition
@@ -102,6 +101,8 @@ def v3_junction(request, junction_factory, plain_server, tls_server, late_server
         "tlscert": net(tls_server.port, **tls, fingerprint=certs["server_fp"],
                        client_certificate=str(certs["client_pem"])),
     }
+    for s in (plain_server, tls_server, late_server):
+        request.node.stash.setdefault(_LOGS_KEY, []).append(s.logs)
     gateway = {"kind": "irc", "domain": DOMAIN, "secret": servers.COMPONENT_SECRET,
                "user_domains": [servers.USER_DOMAIN], "grace_seconds": 1, "networks": networks}
     return junction_factory(gateways={"irc": gateway}).start()
