@@ -50,8 +50,12 @@ auth_token = "bench-token"
     sms::Params form{{"MessageSid", "SMbench" + std::to_string(i)},        {"AccountSid", "ACbench"},
                      {"From", "+1555700" + std::to_string(1000 + i % 50)}, {"To", "+15550001111"},
                      {"Body", "bench-" + std::to_string(i) + "-end"},      {"NumMedia", "0"}};
-    for (const auto& [k, v] : form)
-      bodies[i] += (bodies[i].empty() ? "" : "&") + sms::url_encode(k) + "=" + sms::url_encode(v);
+    for (const auto& [k, v] : form) {
+      if (!bodies[i].empty()) bodies[i] += '&';
+      bodies[i] += sms::url_encode(k);
+      bodies[i] += '=';
+      bodies[i] += sms::url_encode(v);
+    }
     signatures[i] = sms::twilio_signature("bench-token", url, form);
   }
   std::vector<Clock::time_point> sent_at(bodies.size()), written_at(bodies.size());

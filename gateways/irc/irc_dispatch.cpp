@@ -56,6 +56,7 @@ void IrcDispatcher::dispatch(NetworkSession& s, const IrcMessage& m) {
       {"322", {3, MUC_REPLY(listing().rpl_list)}},
       {"323", {1, MUC_REPLY(listing().rpl_list_end)}},
       {"324", {3, MUC_REPLY(rpl_channel_modes)}},
+      {"404", {2, MUC_REPLY(irc_cannot_send)}},
       {"367", {3, MUC_REPLY(admin().rpl_ban_entry)}},
       {"368", {2, MUC_REPLY(admin().rpl_ban_end)}},
       {"PONG", {1, [](IrcDispatcher& d, NetworkSession& s, const IrcMessage& m) { d.muc_.admin().irc_pong(s, m); }}},

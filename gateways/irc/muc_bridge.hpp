@@ -45,6 +45,9 @@ class MucBridge {
   void irc_mode(NetworkSession& s, const IrcMessage& m);
   /// 324 RPL_CHANNELMODEIS: true when it was about a channel of the session.
   bool rpl_channel_modes(NetworkSession& s, const IrcMessage& m);
+  /// 404 ERR_CANNOTSENDTOCHAN (+m without voice, a ban): an error from the room to every
+  /// joined resource; true when it was about a channel of the session.
+  bool irc_cannot_send(NetworkSession& s, const IrcMessage& m);
   void irc_topic(NetworkSession& s, const IrcMessage& m);
   void irc_away(NetworkSession& s, const IrcMessage& m);
   void irc_channel_text(NetworkSession& s, const IrcMessage& m);

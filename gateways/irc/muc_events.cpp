@@ -151,6 +151,19 @@ bool MucBridge::rpl_channel_modes(NetworkSession& s, const IrcMessage& m) {
   return true;
 }
 
+bool MucBridge::irc_cannot_send(NetworkSession& s, const IrcMessage& m) {
+  // 404 me #chan :Cannot send to channel. The line was already reflected as sent: say that
+  // IRC refused it, and why, where the user is looking.
+  Channel* c = s.channel(m.param(1));
+  if (!c || c->resources.empty()) return false;
+  std::string text = c->name() + ": " + (m.params.size() > 2 ? m.params.back() : std::string("cannot send"));
+  const Member* me = c->find(s.isupport(), s.nick());
+  if (c->modes.has('m') && (!me || me->prefixes.empty()))
+    text += " (the channel is moderated: voice is needed to speak)";
+  for (const auto& resource : c->resources) b_.send(room_error(c->room_jid(), resource, "forbidden", text));
+  return true;
+}
+
 void MucBridge::announce_privileges(NetworkSession& s, Channel& c, std::vector<std::string> nicks,
                                     bool was_moderated) {
   if (!c.names_complete) return;

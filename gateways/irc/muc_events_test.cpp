@@ -188,6 +188,23 @@ TEST(MucEvents, ModeratedChannelTurnsTheUnvoicedIntoVisitors) {
   EXPECT_EQ(c->modes.key, "");
 }
 
+TEST(MucEvents, RefusedLineIsAnErrorFromTheRoom) {
+  Harness h;
+  h.join();
+  h.link().receive(":srv 324 alice #chan +mnt");
+  h.ctx.take();
+  h.link().receive(":srv 404 alice #chan :Cannot send to channel");
+  auto out = h.ctx.take();
+  ASSERT_EQ(out.size(), 1u) << "not also shown on the server JID";
+  EXPECT_EQ(out[0].name(), "message");
+  EXPECT_EQ(out[0].attr_or("type"), "error");
+  EXPECT_EQ(out[0].attr_or("from"), room);
+  EXPECT_EQ(out[0].attr_or("to"), "alice@example.org/phone");
+  EXPECT_NE(out[0].child("error")->child("forbidden"), nullptr);
+  EXPECT_EQ(out[0].child("error")->child_text("text"),
+            "#chan: Cannot send to channel (the channel is moderated: voice is needed to speak)");
+}
+
 TEST(MucEvents, ChannelModesAreAskedForOnJoin) {
   Harness h;
   auto lines = (h.join(), h.link().take_lines());

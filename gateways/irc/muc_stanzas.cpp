@@ -46,6 +46,20 @@ xmpp::Element join_error(const std::string& from, const std::string& to, const s
   return p;
 }
 
+xmpp::Element room_error(const std::string& room, const std::string& to, std::string_view condition,
+                         std::string_view text) {
+  xmpp::Element m("message");
+  m.set_attr("from", room);
+  m.set_attr("to", to);
+  m.set_attr("type", "error");
+  auto& e = m.add_child("error");
+  e.set_attr("type", xmpp::default_error_type(condition));
+  e.set_attr("by", room);
+  e.add_child(std::string(condition), std::string(xmpp::ns::stanza_errors));
+  if (!text.empty()) e.add_child("text", std::string(xmpp::ns::stanza_errors)).set_text(std::string(text));
+  return m;
+}
+
 xmpp::Element groupchat(const std::string& from, const std::string& to, const std::string& body,
                         const std::string& id, const std::string& stanza_id, const std::string& room) {
   xmpp::Element m("message");

@@ -34,6 +34,11 @@ void add_show(xmpp::Element& presence, std::string_view show, std::string_view s
 xmpp::Element join_error(const std::string& from, const std::string& to, const std::string& id,
                          std::string_view condition, std::string_view text);
 
+/// A type=error message from the room, for an IRC refusal that answers no one stanza (404:
+/// a moderated channel refusing a line).
+xmpp::Element room_error(const std::string& room, const std::string& to, std::string_view condition,
+                         std::string_view text);
+
 /// A type=groupchat message. `stanza_id` (with `room` as its "by") is added when not empty.
 xmpp::Element groupchat(const std::string& from, const std::string& to, const std::string& body,
                         const std::string& id, const std::string& stanza_id, const std::string& room);

@@ -219,6 +219,12 @@ def test_moderated_channel_makes_the_unvoiced_visitors(irc_junction, alice, irc_
                   and item(p) is not None and item(p).get("role") == "visitor",
                   what="other user visitor after +m")
 
+    # A visitor's line is refused by IRC: the room says so.
+    alice.send_message(room, "may I speak?", mtype="groupchat")
+    refused = alice.wait_message(lambda m: m.type == "error" and m.bare_from.lower() == room.lower())
+    assert error_condition(refused.xml) == "forbidden", show(refused.xml)
+    assert not [l for l in other.lines if l.command == "PRIVMSG" and l.nick == anick]
+
     irc.send(f"MODE {channel} +v {anick}")
     voiced = own_presence(alice, channel, anick, "participant", "voice under +m")
     assert item(voiced).get("affiliation") == "member", show(voiced)
@@ -227,6 +233,9 @@ def test_moderated_channel_makes_the_unvoiced_visitors(irc_junction, alice, irc_
 
     irc.send(f"MODE {channel} -m")
     own_presence(alice, channel, anick, "participant", "back to participant after -m")
+    alice.send_message(room, "now I may", mtype="groupchat")
+    other.wait(lambda l: l.command == "PRIVMSG" and l.nick == anick and l.text == "now I may",
+               what="a line after -m")
     wait_presence(alice, lambda p: from_is(p, f"{room}/{other.nick}")
                   and item(p) is not None and item(p).get("role") == "participant",
                   what="other user participant after -m")
