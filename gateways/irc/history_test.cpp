@@ -120,6 +120,48 @@ TEST(History, ReplayedOnJoinWithDelayBeforeSubject) {
   EXPECT_NE(out[6].child("subject"), nullptr);
 }
 
+TEST(History, LiveLinesDuringTheHistoryReadComeAfterHistoryAndSubject) {
+  Harness h;
+  h.join();
+  say(h, 3);
+  h.ctx.take();
+  h.ctx.hold_offload = true;  // the worker reads the history later
+  h.in("<presence from='alice@example.org/laptop' to='" + room + "/alice'>"
+       "<x xmlns='http://jabber.org/protocol/muc'><history maxstanzas='5'/></x></presence>");
+  h.link().receive(":op!o@h PRIVMSG #chan :live while reading");
+  h.link().receive(":op!o@h TOPIC #chan :new topic");
+  h.ctx.run_held();
+  h.ctx.hold_offload = false;
+  std::vector<std::string> seen;  // what the laptop got after its self-presence, in order
+  for (const auto& e : h.ctx.take()) {
+    if (e.attr_or("to") != "alice@example.org/laptop" || e.name() != "message") continue;
+    if (e.child("subject")) seen.push_back("subject:" + e.child_text("subject"));
+    else seen.push_back(e.child_text("body") + (e.child("delay", "urn:xmpp:delay") ? " (delayed)" : ""));
+  }
+  EXPECT_EQ(seen, (Strings{"line 0 (delayed)", "line 1 (delayed)", "line 2 (delayed)", "subject:The topic",
+                           "live while reading", "subject:new topic"}));
+}
+
+TEST(History, LineArchivedBeforeTheReadIsNotDeliveredTwice) {
+  Harness h;
+  h.join();
+  h.ctx.take();
+  h.ctx.hold_offload = true;
+  say(h, 1);  // its write job is queued ahead of the history read
+  h.in("<presence from='alice@example.org/laptop' to='" + room + "/alice'>"
+       "<x xmlns='http://jabber.org/protocol/muc'><history maxstanzas='5'/></x></presence>");
+  h.link().receive(":op!o@h PRIVMSG #chan :second");
+  h.ctx.run_held();
+  h.ctx.hold_offload = false;
+  Strings bodies;
+  for (const auto& e : h.ctx.take())
+    if (e.attr_or("to") == "alice@example.org/laptop" && !e.child_text("body").empty()) bodies.push_back(e.child_text("body"));
+  // "second" may be in the history or come live, but exactly once, after "line 0".
+  ASSERT_EQ(bodies.size(), 2u);
+  EXPECT_EQ(bodies[0], "line 0");
+  EXPECT_EQ(bodies[1], "second");
+}
+
 TEST(History, RetentionPrunesOldRows) {
   FakeContext ctx(default_config);
   HistoryStore store(ctx.sqlite(), [](auto work, auto done) { work(); done(); }, 30);

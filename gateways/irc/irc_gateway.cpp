@@ -203,7 +203,10 @@ std::vector<core::DiscoItem> IrcGateway::disco_items(const xmpp::Jid& from, cons
 
 std::vector<core::AdhocCommand> IrcGateway::commands() { return settings_.commands(); }
 
-void IrcGateway::on_user_unavailable(const xmpp::Jid& full) { muc_.resource_gone(full.bare_str(), full.str()); }
+void IrcGateway::on_user_unavailable(const xmpp::Jid& full) {
+  muc_.resource_gone(full.bare_str(), full.str());
+  chat_.resource_gone(full);
+}
 
 void IrcGateway::link_registered(NetworkSession& s) {
   chat_.registered(s);

@@ -10,7 +10,10 @@
 #include "gateways/irc/room_admin.hpp"
 #include "gateways/irc/room_listing.hpp"
 
+#include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace junction::irc {
 
@@ -96,6 +99,9 @@ class MucBridge {
   Bridge& b_;
   RoomListing listing_;
   RoomAdmin admin_;
+  // Resources whose join history is still being read (room JID, resource): what the room
+  // sends them meanwhile waits here, so nothing overtakes the history or the subject.
+  std::map<std::pair<std::string, std::string>, std::vector<xmpp::Element>> replaying_;
 };
 
 /// Sends a chat body as PRIVMSGs ("/me" as CTCP ACTION), one per line, split to fit.

@@ -20,7 +20,10 @@ void MucBridge::broadcast(Channel& c, const xmpp::Element& stanza) {
   for (const auto& resource : c.resources) {
     xmpp::Element copy = stanza;
     copy.set_attr("to", resource);
-    b_.send(std::move(copy));
+    if (auto waiting = replaying_.find({c.room_jid(), resource}); waiting != replaying_.end())
+      waiting->second.push_back(std::move(copy));
+    else
+      b_.send(std::move(copy));
   }
 }
 

@@ -192,20 +192,35 @@ void MucBridge::send_history_then_subject(NetworkSession& s, Channel& c, const P
   q.max = static_cast<std::size_t>(wanted);
   // The session or the channel may be gone when the archive answers: look them up again.
   std::string user = s.user(), network = s.network(), channel = c.name(), resource = join.resource;
-  b_.history->query(std::move(q), [this, user, network, channel, resource](Result<ArchivePage> page) {
+  const std::pair<std::string, std::string> key{c.room_jid(), resource};
+  replaying_[key];  // live stanzas for this resource wait until history and subject are out
+  b_.history->query(std::move(q), [this, user, network, channel, resource, key](Result<ArchivePage> page) {
+    std::vector<xmpp::Element> waiting;
+    if (auto it = replaying_.find(key); it != replaying_.end()) {
+      waiting = std::move(it->second);
+      replaying_.erase(it);
+    }
     NetworkSession* session = b_.sessions.find(user, network);
     Channel* ch = session ? session->channel(channel) : nullptr;
     if (!ch || !ch->resources.count(resource)) return;
+    std::set<std::string> replayed;
     if (page) {
       for (const auto& m : page->messages) {
         auto message = groupchat(b_.jids.occupant(ch->room_jid(), m.nick), resource, m.body, {}, {}, {});
         add_delay(message, m.ts_ms, ch->room_jid());
         b_.send(std::move(message));
+        replayed.insert(m.id);
       }
     } else {
       log::warn("irc", "history for {} unavailable: {}", ch->room_jid(), page.error().message);
     }
     send_subject(*session, *ch, resource);
+    for (auto& stanza : waiting) {
+      // A line archived while the read was queued is in the history already.
+      const auto* sid = stanza.child("stanza-id", xmpp::ns::sid);
+      if (sid && replayed.count(sid->attr_or("id"))) continue;
+      b_.send(std::move(stanza));
+    }
   });
 }
 

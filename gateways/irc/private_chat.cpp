@@ -6,6 +6,9 @@
 #include "xmpp/namespaces.hpp"
 #include "xmpp/stanza.hpp"
 
+#include <stdexcept>
+#include <string>
+
 namespace junction::irc {
 namespace {
 
@@ -75,15 +78,32 @@ void PrivateChat::to_server(const xmpp::Element& stanza, const xmpp::Jid& from, 
 }
 
 void PrivateChat::user_presence(const xmpp::Element& stanza, const xmpp::Jid& from) {
-  const auto type = stanza.attr_or("type");
-  if (!type.empty()) return;
-  const auto show = stanza.child_text("show");
-  std::string away;
-  if (show == "away" || show == "xa" || show == "dnd") {
-    away = stanza.child_text("status");
-    if (away.empty()) away = show == "dnd" ? "Busy" : "Away";
+  if (!stanza.attr_or("type").empty()) return;
+  int priority = 0;
+  try {
+    priority = std::stoi(stanza.child_text("priority"));
+  } catch (const std::exception&) {
+    // absent or not a number: 0, as RFC 6121 says
   }
   const std::string user = from.bare_str();
+  presence_[user].update(from.str(), stanza.child_text("show"), stanza.child_text("status"), priority);
+  away_changed(user);
+}
+
+void PrivateChat::resource_gone(const xmpp::Jid& full) {
+  auto it = presence_.find(full.bare_str());
+  if (it == presence_.end()) return;
+  it->second.remove(full.str());
+  // The last resource going offline says nothing about being back: IRC keeps its state.
+  if (it->second.empty()) {
+    presence_.erase(it);
+    return;
+  }
+  away_changed(full.bare_str());
+}
+
+void PrivateChat::away_changed(const std::string& user) {
+  const std::string away = presence_[user].away_text();
   auto& current = away_[user];
   if (current == away) return;
   current = away;

@@ -2,6 +2,7 @@
 // IRC users and servers as contacts. Private messages go to nick%network@domain (or an
 // occupant JID) and always come back from nick%network@domain; the server JID shows notices
 // and numerics and takes raw IRC lines; XMPP presence maps to AWAY.
+#include "gateways/irc/away_state.hpp"
 #include "gateways/irc/bridge.hpp"
 
 #include <string>
@@ -17,8 +18,11 @@ class PrivateChat {
   void to_user(const xmpp::Element& stanza, const xmpp::Jid& from, const std::string& network, const std::string& nick);
   /// A message to the server JID: its body is one raw IRC line.
   void to_server(const xmpp::Element& stanza, const xmpp::Jid& from, const std::string& network);
-  /// Presence from the user (to the gateway, a contact or a room): away/xa/dnd -> AWAY.
+  /// Presence from the user (to the gateway, a contact or a room): the user is away on IRC
+  /// only when none of their online resources is available (see AwayState).
   void user_presence(const xmpp::Element& stanza, const xmpp::Jid& from);
+  /// A resource went offline: the away state follows the resources still online.
+  void resource_gone(const xmpp::Jid& full);
 
   // ---- from IRC ----
   /// PRIVMSG or NOTICE not to a channel.
@@ -34,9 +38,11 @@ class PrivateChat {
  private:
   void chat(const std::string& from, const std::string& to, const std::string& body);
   void apply_away(NetworkSession& s, const std::string& away);
+  void away_changed(const std::string& user);
 
   Bridge& b_;
-  std::map<std::string, std::string> away_;  // user -> AWAY text ("" = present)
+  std::map<std::string, AwayState> presence_;  // user -> their online resources
+  std::map<std::string, std::string> away_;    // user -> AWAY text wanted ("" = present)
 };
 
 }  // namespace junction::irc

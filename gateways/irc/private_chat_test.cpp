@@ -84,6 +84,37 @@ TEST(PrivateChat, AwayFollowsPresence) {
   EXPECT_EQ(h.link().take_lines(), Strings{"AWAY"});
 }
 
+TEST(PrivateChat, AwayAcrossResources) {
+  Harness h;
+  h.join();
+  h.link().take_lines();
+  h.in("<presence from='alice@example.org/laptop' to='irc.example.org'/>");
+  h.in("<presence from='alice@example.org/phone' to='irc.example.org'><show>away</show><status>on the bus</status></presence>");
+  EXPECT_TRUE(h.link().lines.empty()) << "the laptop is still available";
+  h.in("<presence from='alice@example.org/laptop' to='irc.example.org'><show>xa</show><status>asleep</status></presence>");
+  EXPECT_EQ(h.link().take_lines(), Strings{"AWAY :on the bus"}) << "away is more available than xa";
+  h.in("<presence from='alice@example.org/laptop' to='irc.example.org'><show>xa</show><status>asleep</status></presence>");
+  EXPECT_TRUE(h.link().lines.empty()) << "no duplicate AWAY";
+  h.gateway->on_user_unavailable(*xmpp::Jid::parse("alice@example.org/phone"));
+  EXPECT_EQ(h.link().take_lines(), Strings{"AWAY asleep"}) << "the remaining resource's text";
+  h.gateway->on_user_unavailable(*xmpp::Jid::parse("alice@example.org/laptop"));
+  EXPECT_TRUE(h.link().lines.empty()) << "going offline does not mark the user back";
+  h.in("<presence from='alice@example.org/phone' to='irc.example.org'/>");
+  EXPECT_EQ(h.link().take_lines(), Strings{"AWAY"});
+}
+
+TEST(PrivateChat, AvailableResourceGoingOfflineLeavesTheOthersAway) {
+  Harness h;
+  h.join();
+  h.link().take_lines();
+  h.in("<presence from='alice@example.org/phone' to='irc.example.org'><show>dnd</show></presence>");
+  EXPECT_EQ(h.link().take_lines(), Strings{"AWAY Busy"});
+  h.in("<presence from='alice@example.org/laptop' to='irc.example.org'/>");
+  EXPECT_EQ(h.link().take_lines(), Strings{"AWAY"});
+  h.gateway->on_user_unavailable(*xmpp::Jid::parse("alice@example.org/laptop"));
+  EXPECT_EQ(h.link().take_lines(), Strings{"AWAY Busy"});
+}
+
 TEST(PrivateChat, InviteBothWays) {
   Harness h;
   h.join();
