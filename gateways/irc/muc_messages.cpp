@@ -62,6 +62,10 @@ void MucBridge::on_groupchat(const xmpp::Element& stanza, const xmpp::Jid& from,
     return;
   }
   if (body.empty()) return;  // chat states and markers have no IRC form
+  // A visitor's line would be refused by the server (404) after we had reflected it as sent.
+  if (const Member* me = c->find(s->isupport(), s->nick()); me && c->privilege(*me).role == "visitor")
+    return send_error(b_, stanza, "forbidden",
+                      c->name() + " is moderated (+m) and you have no voice: ask a channel operator for +v");
   send_body(s->link(), c->name(), body);
 
   const std::string stanza_id = b_.archiving() ? b_.history->next_id() : std::string();

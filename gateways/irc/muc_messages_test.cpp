@@ -39,5 +39,28 @@ TEST(MucMessagesServerTime, LiveLinesHaveNoDelay) {
   EXPECT_EQ(delay_of(out[1]), nullptr);
 }
 
+TEST(MucMessagesModerated, VisitorsLineIsRefusedBeforeReachingIrc) {
+  Harness h;
+  h.join();
+  h.link().receive(":srv 324 alice #chan +mnt");
+  h.ctx.take();
+  h.link().take_lines();
+  h.in("<message type='groupchat' id='v1' from='alice@example.org/phone' to='" + room + "'><body>may I?</body></message>");
+  EXPECT_TRUE(h.link().take_lines().empty()) << "nothing sent for the server to refuse";
+  auto out = h.ctx.take();
+  ASSERT_EQ(out.size(), 1u) << "an error, not a reflection";
+  EXPECT_EQ(out[0].attr_or("type"), "error");
+  EXPECT_EQ(out[0].attr_or("id"), "v1");
+  const auto* error = out[0].child("error");
+  ASSERT_NE(error, nullptr);
+  EXPECT_NE(error->child("forbidden", "urn:ietf:params:xml:ns:xmpp-stanzas"), nullptr);
+
+  // With voice the same line goes out.
+  h.link().receive(":op!o@h MODE #chan +v alice");
+  h.ctx.take();
+  h.in("<message type='groupchat' id='v2' from='alice@example.org/phone' to='" + room + "'><body>thanks</body></message>");
+  EXPECT_EQ(h.link().take_lines(), (std::vector<std::string>{"PRIVMSG #chan thanks"}));
+}
+
 }  // namespace
 }  // namespace junction::irc::testing

@@ -122,6 +122,7 @@ class SmsGateway final : public core::Gateway {
   std::optional<SentPart> sent_part(const std::string& provider_id);
   // Records a delivered part; true once every part of its text is delivered.
   Result<bool> all_parts_delivered(const SentPart& part);
+  void forget_part_reports(std::int64_t entry_id);  // once the receipt is stored
 
   // sms_accounts.cpp
   core::AdhocCommand assign_command();

@@ -347,6 +347,15 @@ webhook_token = "tok"
 "+15550001111" = "alice@example.org"
 )"));
   SmsGateway gateway(context);
+  auto assigned = gateway.commands()[0];  // sms/assign-number
+  ASSERT_EQ(assigned.node, "sms/assign-number");
+  core::CommandRequest request{*xmpp::Jid::parse("admin@example.org/x"), *xmpp::Jid::parse("sms.example.org"),
+                               "execute", xmpp::DataForm{}};
+  request.form->type = "submit";
+  request.form->fields = {xmpp::FormField{"number", "", "", "", false, {"+15550005555"}, {}},
+                          xmpp::FormField{"jid", "", "", "", false, {"dave@example.org"}, {}}};
+  assigned.run(request, [](core::CommandResponse) {});
+  ASSERT_EQ(gateway.numbers().owner_of("+15550005555")->owner, "dave@example.org");
   gateway.reload(toml::parse(R"(
 provider = "kannel"
 api_url = "http://127.0.0.1:1/cgi-bin/sendsms"
@@ -358,6 +367,8 @@ webhook_token = "tok"
 )"));
   EXPECT_FALSE(gateway.numbers().owner_of("+15550001111"));
   EXPECT_EQ(gateway.numbers().owner_of("+15550004444")->owner, "carol@example.org");
+  // Admin assignments are not in the file: a reload keeps them.
+  EXPECT_EQ(gateway.numbers().owner_of("+15550005555")->owner, "dave@example.org");
   gateway.reload(toml::parse(R"(provider = "twilio")"));  // no credentials: kept as it was
   EXPECT_EQ(gateway.numbers().owner_of("+15550004444")->owner, "carol@example.org");
 }

@@ -174,4 +174,10 @@ Result<bool> SmsGateway::all_parts_delivered(const SentPart& part) {
   return static_cast<int>(rows->size()) >= part.count;
 }
 
+void SmsGateway::forget_part_reports(std::int64_t entry_id) {
+  auto& kv = context_.store().kv();
+  if (auto rows = kv.list(context_.name(), "", fmt::format("{}{}|", kPartStatusPrefix, entry_id)))
+    for (const auto& [key, value] : *rows) (void)kv.erase(context_.name(), "", key);
+}
+
 }  // namespace junction::sms

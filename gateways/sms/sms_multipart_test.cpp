@@ -162,6 +162,9 @@ TEST(SmsMultipart, ReceiptOnlyWhenEveryPartIsDeliveredAndErrorWhenOneFails) {
   const auto* receipt = receipt_in(context.delivered);
   ASSERT_NE(receipt, nullptr);
   EXPECT_EQ(receipt->child("received", xmpp::ns::receipts)->attr_or("id"), "m1");
+  auto part_rows = context.store().kv().list("sms", "", fmt::format("ostat:{}|", context.queued[0].id));
+  ASSERT_TRUE(part_rows);
+  EXPECT_TRUE(part_rows->empty());  // the per-part records went with the receipt
   // Second text: one part failed, so an error and never a receipt.
   EXPECT_EQ(report("B1", "delivered"), 200);
   EXPECT_EQ(report("B2", "failed", "6"), 200);

@@ -223,6 +223,12 @@ void SmsGateway::apply_report(const store::OutboxEntry& entry, const StatusRepor
       auto all = all_parts_delivered(*part);
       if (!all) return done(std::unexpected(all.error()));
       if (!*all) return done(true);
+      // The per-part records go once the receipt is stored, not before: if storing fails,
+      // the provider's retry of this report must still find the other parts counted.
+      done = [this, entry_id = entry.id, done = std::move(done)](Result<bool> stored) {
+        if (stored) forget_part_reports(entry_id);
+        done(std::move(stored));
+      };
     }
   if (report.status == DeliveryStatus::delivered && out->receipt) {
     xmpp::Element receipt("message");
