@@ -71,40 +71,67 @@ std::string Channel::sorted_prefixes(const ISupport& isupport, std::string prefi
   return out;
 }
 
+bool Channel::ByFoldedNick::operator()(std::string_view a, std::string_view b) const {
+  if (mapping == CaseMapping::rfc7613) return unicode_casefold(a) < unicode_casefold(b);
+  auto fold = [this](char c) -> unsigned char {
+    if (c >= 'A' && c <= 'Z') return static_cast<unsigned char>(c - 'A' + 'a');
+    if (mapping != CaseMapping::ascii) {
+      if (c == '[') return '{';
+      if (c == ']') return '}';
+      if (c == '\\') return '|';
+      if (c == '~' && mapping == CaseMapping::rfc1459) return '^';
+    }
+    return static_cast<unsigned char>(c);
+  };
+  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
+                                      [&](char x, char y) { return fold(x) < fold(y); });
+}
+
+void Channel::follow(const ISupport& isupport) {
+  if (members_.key_comp().mapping == isupport.casemapping) return;
+  std::set<Member, ByFoldedNick> refiled(ByFoldedNick{isupport.casemapping});
+  while (!members_.empty()) refiled.insert(std::move(members_.extract(members_.begin()).value()));
+  members_.swap(refiled);
+}
+
 const Member& Channel::add_from_names(const ISupport& isupport, std::string_view entry) {
   auto [symbols, nick] = isupport.split_status(entry);
-  Member& m = members_[isupport.casefold(nick)];
-  m.nick = std::string(nick);
+  const Member& m = add(isupport, nick);
   m.prefixes = sorted_prefixes(isupport, symbols);
   return m;
 }
 
 const Member& Channel::add(const ISupport& isupport, std::string_view nick) {
-  Member& m = members_[isupport.casefold(nick)];
+  follow(isupport);
+  auto it = members_.find(nick);
+  if (it != members_.end() && it->nick == nick) return *it;
+  // New, or the same member under another spelling: keep the spelling the server used last.
+  Member m;
+  if (it != members_.end()) m = std::move(members_.extract(it).value());
   m.nick = std::string(nick);
-  return m;
+  return *members_.insert(std::move(m)).first;
 }
 
 std::optional<Member> Channel::remove(const ISupport& isupport, std::string_view nick) {
-  auto it = members_.find(isupport.casefold(nick));
+  follow(isupport);
+  auto it = members_.find(nick);
   if (it == members_.end()) return std::nullopt;
-  Member m = std::move(it->second);
-  members_.erase(it);
-  return m;
+  return std::move(members_.extract(it).value());
 }
 
 bool Channel::rename(const ISupport& isupport, std::string_view old_nick, std::string_view new_nick) {
   auto m = remove(isupport, old_nick);
   if (!m) return false;
   m->nick = std::string(new_nick);
-  members_[isupport.casefold(new_nick)] = std::move(*m);
+  if (auto stale = members_.find(new_nick); stale != members_.end()) members_.erase(stale);  // gives way
+  members_.insert(std::move(*m));
   return true;
 }
 
 bool Channel::set_status(const ISupport& isupport, std::string_view nick, char symbol, bool on) {
   Member* m = find(isupport, nick);
   if (!m) return false;
-  std::string symbols = m->prefixes;
+  std::string symbols(m->prefixes.view());
   auto at = symbols.find(symbol);
   if (on && at == std::string::npos) symbols += symbol;
   if (!on && at != std::string::npos) symbols.erase(at, 1);
@@ -113,8 +140,11 @@ bool Channel::set_status(const ISupport& isupport, std::string_view nick, char s
 }
 
 Member* Channel::find(const ISupport& isupport, std::string_view nick) {
-  auto it = members_.find(isupport.casefold(nick));
-  return it == members_.end() ? nullptr : &it->second;
+  follow(isupport);
+  auto it = members_.find(nick);
+  // Set elements are const for the sake of the ordering; only the nick orders them, and
+  // callers change the status and away state, never the nick.
+  return it == members_.end() ? nullptr : const_cast<Member*>(&*it);
 }
 
 }  // namespace junction::irc

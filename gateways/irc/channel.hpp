@@ -5,7 +5,9 @@
 #include "gateways/irc/isupport.hpp"
 
 #include <cstdint>
+#include <algorithm>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -14,12 +16,48 @@
 
 namespace junction::irc {
 
+/// A member's status symbols ("@+" with multi-prefix), highest first. Kept inline: a gateway
+/// with a thousand users in one busy channel holds a million members, so every byte counts.
+class StatusSymbols {
+ public:
+  StatusSymbols() = default;
+  StatusSymbols(std::string_view symbols) { assign(symbols); }
+  StatusSymbols& operator=(std::string_view symbols) {
+    assign(symbols);
+    return *this;
+  }
+  std::string_view view() const { return {symbols_, size_}; }
+  operator std::string_view() const { return view(); }
+  bool empty() const { return size_ == 0; }
+  std::size_t find(char symbol) const { return view().find(symbol); }
+  const char* begin() const { return symbols_; }
+  const char* end() const { return symbols_ + size_; }
+  friend bool operator==(const StatusSymbols& a, std::string_view b) { return a.view() == b; }
+
+ private:
+  void assign(std::string_view symbols) {
+    size_ = static_cast<unsigned char>(std::min(symbols.size(), sizeof symbols_));
+    std::copy_n(symbols.data(), size_, symbols_);
+  }
+  char symbols_[7] = {};
+  unsigned char size_ = 0;
+};
+
 struct Member {
   std::string nick;
-  /// Status symbols, highest first ("@+" with multi-prefix).
-  std::string prefixes;
-  bool away = false;
-  std::string away_text;
+  /// Status symbols, highest first ("@+" with multi-prefix). Not part of the ordering, so
+  /// they may change while the member sits in the channel's set.
+  mutable StatusSymbols prefixes;
+
+  bool away() const { return away_note_ != nullptr; }
+  std::string_view away_text() const { return away_note_ ? std::string_view(*away_note_) : std::string_view(); }
+  void set_away(bool away, std::string_view text) const {
+    away_note_ = away ? std::make_unique<std::string>(text) : nullptr;
+  }
+
+ private:
+  // Only the few away members pay for a text (and a flag).
+  mutable std::unique_ptr<std::string> away_note_;
 };
 
 /// XEP-0045 affiliation and role for a member's status prefixes.
@@ -87,7 +125,8 @@ class Channel {
   /// Adds or takes away a status symbol; false when the nick is not a member.
   bool set_status(const ISupport& isupport, std::string_view nick, char symbol, bool on);
   Member* find(const ISupport& isupport, std::string_view nick);
-  const std::map<std::string, Member>& members() const { return members_; }
+  /// Ordered by the server's case mapping of the nick.
+  const auto& members() const { return members_; }
   void clear_members() { members_.clear(); }
   /// A member's affiliation and role here (the channel's +m counts).
   MucPrivilege privilege(const Member& m) const { return privilege_for(m.prefixes, modes.has('m')); }
@@ -111,9 +150,22 @@ class Channel {
  private:
   static std::string sorted_prefixes(const ISupport& isupport, std::string prefixes);
 
+  /// Orders members by nick as the server compares names, so lookups need no folded copy of
+  /// the nick stored beside it.
+  struct ByFoldedNick {
+    using is_transparent = void;
+    CaseMapping mapping = CaseMapping::rfc1459;
+    bool operator()(std::string_view a, std::string_view b) const;
+    bool operator()(const Member& a, const Member& b) const { return (*this)(a.nick, b.nick); }
+    bool operator()(const Member& a, std::string_view b) const { return (*this)(a.nick, b); }
+    bool operator()(std::string_view a, const Member& b) const { return (*this)(a, b.nick); }
+  };
+  /// Re-sorts the members when the server announced another CASEMAPPING after they came.
+  void follow(const ISupport& isupport);
+
   std::string name_;
   std::string room_jid_;
-  std::map<std::string, Member> members_;  // by casefolded nick
+  std::set<Member, ByFoldedNick> members_;
 };
 
 }  // namespace junction::irc

@@ -101,7 +101,7 @@ std::vector<core::DiscoItem> disco_items_for(Bridge& b, const xmpp::Jid& from, c
   NetworkSession* s = b.sessions.find(from.bare_str(), to.network);
   Channel* c = s ? s->channel(to.name) : nullptr;
   if (!c || c->resources.empty()) return items;
-  for (const auto& [key, m] : c->members()) items.push_back({b.jids.occupant(c->room_jid(), m.nick), m.nick, {}});
+  for (const auto& m : c->members()) items.push_back({b.jids.occupant(c->room_jid(), m.nick), m.nick, {}});
   return items;
 }
 

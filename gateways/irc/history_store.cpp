@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 
 namespace junction::irc {
 namespace {
@@ -22,23 +23,76 @@ const std::vector<std::string> migrations = {
     "CREATE INDEX irc_history_room ON irc_history(owner, room, seq);"
     "CREATE UNIQUE INDEX irc_history_id ON irc_history(owner, archive_id);"
     "CREATE INDEX irc_history_ts ON irc_history(ts);",
+    // One row per message in a table clustered on (conversation, seq), no other index.
+    // Rows of the old table get seq = ts * 1000 + their rank within that millisecond, so
+    // they keep their time order and sort below every id given out since (next_id counts
+    // microseconds). Their RSM ids change with it: acceptable before the first release.
+    "CREATE TABLE irc_conversations ("
+    " id INTEGER PRIMARY KEY,"
+    " owner TEXT NOT NULL,"
+    " room TEXT NOT NULL,"
+    " UNIQUE (owner, room));"
+    "CREATE TABLE irc_log ("
+    " conv INTEGER NOT NULL,"
+    " seq INTEGER NOT NULL,"
+    " ts INTEGER NOT NULL,"
+    " nick TEXT NOT NULL,"
+    " body TEXT NOT NULL,"
+    " PRIMARY KEY (conv, seq)) WITHOUT ROWID;"
+    "INSERT INTO irc_conversations (owner, room) SELECT DISTINCT owner, room FROM irc_history;"
+    "INSERT OR IGNORE INTO irc_log (conv, seq, ts, nick, body)"
+    " SELECT c.id, h.ts * 1000 + (ROW_NUMBER() OVER (PARTITION BY h.owner, h.room, h.ts ORDER BY h.seq) - 1) % 1000,"
+    "  h.ts, h.nick, h.body"
+    " FROM irc_history h JOIN irc_conversations c ON c.owner = h.owner AND c.room = h.room;"
+    "DROP TABLE irc_history;",
 };
 
 constexpr std::int64_t prune_every_ms = 3600 * 1000;
 
+std::string format_id(std::int64_t seq) { return fmt::format("{:014x}", seq); }
+
+// The seq an archive id stands for; nothing for a string next_id() cannot have made.
+std::optional<std::int64_t> parse_id(std::string_view id) {
+  std::int64_t seq = 0;
+  if (id.empty() || id.size() > 15) return std::nullopt;
+  auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), seq, 16);
+  if (ec != std::errc() || end != id.data() + id.size() || seq < 0) return std::nullopt;
+  return seq;
+}
+
+Result<std::optional<std::int64_t>> find_conversation(store::Database& db, std::string_view owner,
+                                                      std::string_view room) {
+  auto s = db.cached("SELECT id FROM irc_conversations WHERE owner = ?1 AND room = ?2");
+  if (!s) return std::unexpected(s.error());
+  if (auto r = (*s)->bind_all(owner, room); !r) return std::unexpected(r.error());
+  auto row = (*s)->step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<std::int64_t>();
+  return std::optional<std::int64_t>((*s)->column_int64(0));
+}
+
+Result<std::int64_t> conversation_id(store::Database& db, std::string_view owner, std::string_view room) {
+  auto insert = db.cached("INSERT OR IGNORE INTO irc_conversations (owner, room) VALUES (?1, ?2)");
+  if (!insert) return std::unexpected(insert.error());
+  if (auto r = (*insert)->bind_all(owner, room); !r) return std::unexpected(r.error());
+  if (auto r = (*insert)->run(); !r) return std::unexpected(r.error());
+  auto found = find_conversation(db, owner, room);
+  if (!found) return std::unexpected(found.error());
+  if (!*found) return fail("conversation row missing after insert");
+  return **found;
+}
+
 // Filters shared by every query; NULL or '' switch a condition off, so one cached statement
 // per shape serves every query.
 constexpr const char* filters =
-    " owner = ?1 AND room = ?2 AND (?3 IS NULL OR ts >= ?3) AND (?4 IS NULL OR ts <= ?4)"
-    " AND (?5 = '' OR nick = ?5)";
+    " conv = ?1 AND (?2 IS NULL OR ts >= ?2) AND (?3 IS NULL OR ts <= ?3) AND (?4 = '' OR nick = ?4)";
 
-Result<void> bind_filters(store::Statement& s, const ArchiveQuery& q) {
+Result<void> bind_filters(store::Statement& s, std::int64_t conv, const ArchiveQuery& q) {
   auto opt = [&](int i, const std::optional<std::int64_t>& v) { return v ? s.bind(i, *v) : s.bind_null(i); };
-  if (auto r = s.bind(1, q.owner); !r) return r;
-  if (auto r = s.bind(2, q.room); !r) return r;
-  if (auto r = opt(3, q.start_ms); !r) return r;
-  if (auto r = opt(4, q.end_ms); !r) return r;
-  return s.bind(5, q.nick);
+  if (auto r = s.bind(1, conv); !r) return r;
+  if (auto r = opt(2, q.start_ms); !r) return r;
+  if (auto r = opt(3, q.end_ms); !r) return r;
+  return s.bind(4, q.nick);
 }
 
 }  // namespace
@@ -51,18 +105,44 @@ HistoryStore::~HistoryStore() { *alive_ = false; }
 Result<void> HistoryStore::migrate() {
   auto applied = store_.migrate_module("irc_history", migrations);
   if (!applied) return std::unexpected(applied.error());
-  return {};
+  // Each conversation appends at its own leaf page, so the pages being written number about
+  // as many as the users archiving; SQLite's default cache (2 MiB) re-reads them from the
+  // file at N = 1,000. A larger cache keeps them (memory is only used as pages are read).
+  return store_.with_database([](store::Database& db) { return db.exec("PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 20000"); });
 }
 
 std::string HistoryStore::next_id() {
   using namespace std::chrono;
   auto now = duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
   last_id_ = std::max(last_id_ + 1, static_cast<std::int64_t>(now));
-  return fmt::format("{:014x}", last_id_);
+  return format_id(last_id_);
+}
+
+std::size_t HistoryStore::ConversationHash::operator()(
+    std::pair<std::string_view, std::string_view> key) const noexcept {
+  std::hash<std::string_view> h;
+  return h(key.first) * 31 + h(key.second);
 }
 
 void HistoryStore::append(ArchivedMessage message) {
-  pending_.push_back(std::move(message));
+  Row row;
+  if (auto seq = parse_id(message.id)) {
+    row.seq = *seq;
+  } else {  // not one of ours (never the case live): archived under a fresh id
+    next_id();
+    row.seq = last_id_;
+  }
+  row.ts_ms = message.ts_ms;
+  row.nick = std::move(message.nick);
+  row.body = std::move(message.body);
+  auto known = conversations_.find(std::pair<std::string_view, std::string_view>(message.owner, message.room));
+  if (known != conversations_.end()) {
+    row.conv = known->second;
+  } else {
+    row.owner = std::move(message.owner);
+    row.room = std::move(message.room);
+  }
+  pending_.push_back(std::move(row));
   if (!write_queued_) {
     write_queued_ = true;
     schedule(write_job());
@@ -70,7 +150,7 @@ void HistoryStore::append(ArchivedMessage message) {
 }
 
 HistoryStore::Job HistoryStore::write_job() {
-  auto batch = std::make_shared<std::vector<ArchivedMessage>>();
+  auto batch = std::make_shared<std::vector<Row>>();
   auto result = std::make_shared<Result<void>>();
   auto prune_before = std::make_shared<std::int64_t>(0);
   store::SqliteStore* store = &store_;
@@ -79,6 +159,8 @@ HistoryStore::Job HistoryStore::write_job() {
   // while earlier jobs ran goes out together.
   job.prepare = [this, batch, prune_before] {
     batch->swap(pending_);
+    pending_.reserve(batch->size());
+    { static long nb = 0, nr = 0; ++nb; nr += batch->size(); if (nb % 200 == 0) log::warn("irc", "TMPDIAG batches {} rows {}", nb, nr); }
     write_queued_ = false;
     auto now = now_millis();
     if (retention_days_ > 0 && now - last_prune_ms_ > prune_every_ms) {
@@ -87,12 +169,18 @@ HistoryStore::Job HistoryStore::write_job() {
     }
   };
   job.work = [store, batch, result, prune_before] {
-    *result = write(*store, *batch);
+    *result = write_rows(*store, *batch);
     if (*prune_before > 0) (void)prune(*store, *prune_before);
   };
-  job.done = [batch, result] {
-    if (!*result)
+  job.done = [this, batch, result] {
+    if (!*result) {
       log::error("irc", "history: {} messages not archived: {}", batch->size(), result->error().message);
+      return;
+    }
+    // Remember the conversations the worker resolved, so later messages carry their ids.
+    for (auto& row : *batch)
+      if (!row.owner.empty() && row.conv > 0)
+        conversations_.try_emplace(Conversation(std::move(row.owner), std::move(row.room)), row.conv);
   };
   return job;
 }
@@ -129,15 +217,40 @@ void HistoryStore::query(ArchiveQuery q, std::function<void(Result<ArchivePage>)
 }
 
 Result<void> HistoryStore::write(store::SqliteStore& store, const std::vector<ArchivedMessage>& batch) {
+  std::vector<Row> rows;
+  rows.reserve(batch.size());
+  for (const auto& m : batch) {
+    auto seq = parse_id(m.id);
+    if (!seq) return fail("archive id '" + m.id + "' is not one of ours");
+    rows.push_back({0, *seq, m.ts_ms, m.nick, m.body, m.owner, m.room});
+  }
+  return write_rows(store, rows);
+}
+
+Result<void> HistoryStore::write_rows(store::SqliteStore& store, std::vector<Row>& batch) {
   if (batch.empty()) return {};
   return store.batch([&]() -> Result<void> {
     return store.with_database([&](store::Database& db) -> Result<void> {
-      auto stmt = db.cached("INSERT INTO irc_history (owner, room, archive_id, ts, nick, body)"
-                            " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING");
+      // Conversations new to the loop, resolved once per batch however many rows they have.
+      ConversationIds resolved;
+      for (auto& row : batch) {
+        if (row.conv > 0) continue;
+        auto key = std::pair<std::string_view, std::string_view>(row.owner, row.room);
+        if (auto it = resolved.find(key); it != resolved.end()) {
+          row.conv = it->second;
+          continue;
+        }
+        auto id = conversation_id(db, row.owner, row.room);
+        if (!id) return std::unexpected(id.error());
+        row.conv = *id;
+        resolved.emplace(Conversation(row.owner, row.room), *id);
+      }
+      auto stmt = db.cached("INSERT INTO irc_log (conv, seq, ts, nick, body)"
+                            " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING");
       if (!stmt) return std::unexpected(stmt.error());
-      for (const auto& m : batch) {
+      for (const auto& row : batch) {
         (*stmt)->reset();
-        if (auto r = (*stmt)->bind_all(m.owner, m.room, m.id, m.ts_ms, m.nick, m.body); !r) return r;
+        if (auto r = (*stmt)->bind_all(row.conv, row.seq, row.ts_ms, row.nick, row.body); !r) return r;
         if (auto r = (*stmt)->run(); !r) return r;
       }
       return {};
@@ -145,30 +258,53 @@ Result<void> HistoryStore::write(store::SqliteStore& store, const std::vector<Ar
   });
 }
 
+// seq counts microseconds (next_id), so "archived before before_ms" is a seq bound; each
+// conversation's rows are one contiguous range of the table's key.
 Result<int> HistoryStore::prune(store::SqliteStore& store, std::int64_t before_ms) {
   return store.with_database([&](store::Database& db) -> Result<int> {
-    auto stmt = db.prepare("DELETE FROM irc_history WHERE ts < ?1");
+    std::vector<std::int64_t> conversations;
+    {
+      auto list = db.prepare("SELECT id FROM irc_conversations");
+      if (!list) return std::unexpected(list.error());
+      while (true) {
+        auto row = list->step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        conversations.push_back(list->column_int64(0));
+      }
+    }
+    auto stmt = db.prepare("DELETE FROM irc_log WHERE conv = ?1 AND seq < ?2");
     if (!stmt) return std::unexpected(stmt.error());
-    if (auto r = stmt->bind(1, before_ms); !r) return std::unexpected(r.error());
-    if (auto r = stmt->run(); !r) return std::unexpected(r.error());
-    return db.changes();
+    int deleted = 0;
+    for (auto conv : conversations) {
+      stmt->reset();
+      if (auto r = stmt->bind_all(conv, before_ms * 1000); !r) return std::unexpected(r.error());
+      if (auto r = stmt->run(); !r) return std::unexpected(r.error());
+      deleted += db.changes();
+    }
+    return deleted;
   });
 }
 
 Result<ArchivePage> HistoryStore::run_query(store::SqliteStore& store, const ArchiveQuery& q) {
   return store.with_database([&](store::Database& db) -> Result<ArchivePage> {
     ArchivePage page;
-    // Resolve an RSM id to its position in the archive.
+    auto conversation = find_conversation(db, q.owner, q.room);
+    if (!conversation) return std::unexpected(conversation.error());
+    const std::int64_t conv = conversation->value_or(0);  // 0: nothing archived, no row matches
+    // An RSM id is its row's seq; it must name a message of this conversation.
     auto position = [&](const std::string& id) -> Result<std::int64_t> {
-      auto s = db.cached("SELECT seq FROM irc_history WHERE owner = ?1 AND archive_id = ?2");
+      auto seq = parse_id(id);
+      if (!seq) return fail("item-not-found");
+      auto s = db.cached("SELECT 1 FROM irc_log WHERE conv = ?1 AND seq = ?2");
       if (!s) return std::unexpected(s.error());
-      if (auto r = (*s)->bind_all(q.owner, id); !r) return std::unexpected(r.error());
+      if (auto r = (*s)->bind_all(conv, *seq); !r) return std::unexpected(r.error());
       auto row = (*s)->step();
       if (!row) return std::unexpected(row.error());
       if (!*row) return fail("item-not-found");
-      return (*s)->column_int64(0);
+      return *seq;
     };
-    std::int64_t low = 0, high = INT64_MAX;
+    std::int64_t low = -1, high = INT64_MAX;
     bool backwards = false;
     if (q.after && !q.after->empty()) {
       auto p = position(*q.after);
@@ -183,10 +319,11 @@ Result<ArchivePage> HistoryStore::run_query(store::SqliteStore& store, const Arc
         high = *p;
       }
     }
+    if (conv == 0) return page;
     {
-      auto s = db.cached(std::string("SELECT COUNT(*) FROM irc_history WHERE") + filters);
+      auto s = db.cached(std::string("SELECT COUNT(*) FROM irc_log WHERE") + filters);
       if (!s) return std::unexpected(s.error());
-      if (auto r = bind_filters(**s, q); !r) return std::unexpected(r.error());
+      if (auto r = bind_filters(**s, conv, q); !r) return std::unexpected(r.error());
       auto row = (*s)->step();
       if (!row) return std::unexpected(row.error());
       page.count = *row ? (*s)->column_int64(0) : 0;
@@ -195,14 +332,14 @@ Result<ArchivePage> HistoryStore::run_query(store::SqliteStore& store, const Arc
       page.complete = page.count == 0;
       return page;
     }
-    std::string sql = std::string("SELECT archive_id, ts, nick, body FROM irc_history WHERE") + filters +
-                      " AND seq > ?6 AND seq < ?7 ORDER BY seq " + (backwards ? "DESC" : "ASC") + " LIMIT ?8";
+    std::string sql = std::string("SELECT seq, ts, nick, body FROM irc_log WHERE") + filters +
+                      " AND seq > ?5 AND seq < ?6 ORDER BY seq " + (backwards ? "DESC" : "ASC") + " LIMIT ?7";
     auto s = db.cached(sql);
     if (!s) return std::unexpected(s.error());
-    if (auto r = bind_filters(**s, q); !r) return std::unexpected(r.error());
-    if (auto r = (*s)->bind(6, low); !r) return std::unexpected(r.error());
-    if (auto r = (*s)->bind(7, high); !r) return std::unexpected(r.error());
-    if (auto r = (*s)->bind(8, static_cast<std::int64_t>(q.max + 1)); !r) return std::unexpected(r.error());
+    if (auto r = bind_filters(**s, conv, q); !r) return std::unexpected(r.error());
+    if (auto r = (*s)->bind(5, low); !r) return std::unexpected(r.error());
+    if (auto r = (*s)->bind(6, high); !r) return std::unexpected(r.error());
+    if (auto r = (*s)->bind(7, static_cast<std::int64_t>(q.max + 1)); !r) return std::unexpected(r.error());
     while (true) {
       auto row = (*s)->step();
       if (!row) return std::unexpected(row.error());
@@ -210,7 +347,7 @@ Result<ArchivePage> HistoryStore::run_query(store::SqliteStore& store, const Arc
       ArchivedMessage m;
       m.owner = q.owner;
       m.room = q.room;
-      m.id = (*s)->column_text(0);
+      m.id = format_id((*s)->column_int64(0));
       m.ts_ms = (*s)->column_int64(1);
       m.nick = (*s)->column_text(2);
       m.body = (*s)->column_text(3);

@@ -1,6 +1,11 @@
 #pragma once
-// Room history: one archive per XMPP user (the "owner") of the rooms they are in, in a table
-// of the gateway's own (migrated through the store). Writes are batched: append() only
+// Room history: one archive per XMPP user (the "owner") of the rooms they are in, in tables
+// of the gateway's own (migrated through the store). Each (owner, room) pair is a
+// "conversation" with an integer id, and a message is one row keyed by (conversation, seq),
+// where seq is the numeric value of its archive id: one B-tree insert per message, an RSM id
+// found without an index, and retention pruned per conversation by seq range. The loop keeps
+// the conversation ids it has learnt, so a queued message carries an integer rather than the
+// two JIDs. Writes are batched: append() only
 // queues, and one job at a time on a worker writes everything queued since the last one in a
 // single transaction, so a busy room costs one disk sync per batch, not per message.
 // Queries run in the same job queue, after the writes queued before them, so a client never
@@ -16,6 +21,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace junction::irc {
@@ -68,9 +76,42 @@ class HistoryStore {
   // The synchronous pieces, run on workers (public for tests).
   static Result<void> write(store::SqliteStore& store, const std::vector<ArchivedMessage>& batch);
   static Result<ArchivePage> run_query(store::SqliteStore& store, const ArchiveQuery& query);
+  /// Deletes what was archived before before_ms, conversation by conversation.
   static Result<int> prune(store::SqliteStore& store, std::int64_t before_ms);
 
  private:
+  // A message waiting for its batch. owner and room are filled only while the
+  // conversation's id is unknown (conv == 0); the worker resolves them.
+  struct Row {
+    std::int64_t conv = 0;
+    std::int64_t seq = 0;
+    std::int64_t ts_ms = 0;
+    std::string nick;
+    std::string body;
+    std::string owner;
+    std::string room;
+  };
+  using Conversation = std::pair<std::string, std::string>;  // owner, room
+  // Heterogeneous lookup: append() finds a conversation from the message's strings as views.
+  struct ConversationHash {
+    using is_transparent = void;
+    std::size_t operator()(std::pair<std::string_view, std::string_view> key) const noexcept;
+    std::size_t operator()(const Conversation& key) const noexcept {
+      return (*this)(std::pair<std::string_view, std::string_view>(key.first, key.second));
+    }
+  };
+  struct ConversationEqual {
+    using is_transparent = void;
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const noexcept {
+      return std::string_view(a.first) == std::string_view(b.first) &&
+             std::string_view(a.second) == std::string_view(b.second);
+    }
+  };
+  using ConversationIds = std::unordered_map<Conversation, std::int64_t, ConversationHash, ConversationEqual>;
+
+  static Result<void> write_rows(store::SqliteStore& store, std::vector<Row>& batch);
+
   struct Job {
     std::function<void()> prepare;  // on the loop, just before work goes to a worker
     std::function<void()> work;
@@ -83,7 +124,8 @@ class HistoryStore {
   store::SqliteStore& store_;
   Offload offload_;
   int retention_days_;
-  std::vector<ArchivedMessage> pending_;
+  std::vector<Row> pending_;
+  ConversationIds conversations_;  // learnt from the worker after each batch
   bool write_queued_ = false;
   std::deque<Job> jobs_;
   bool running_ = false;

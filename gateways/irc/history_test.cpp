@@ -1,7 +1,11 @@
 #include "gateways/irc/history_store.hpp"
 #include "gateways/irc/irc_test_support.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <deque>
+#include <functional>
 
 namespace junction::irc::testing {
 namespace {
@@ -162,14 +166,193 @@ TEST(History, LineArchivedBeforeTheReadIsNotDeliveredTwice) {
   EXPECT_EQ(bodies[1], "second");
 }
 
+// Archive ids as next_id() makes them: microseconds, 14 hex digits.
+std::string id_at(std::int64_t ms, int extra = 0) { return fmt::format("{:014x}", ms * 1000 + extra); }
+
+ArchiveQuery everything(const std::string& owner, const std::string& room_jid) {
+  ArchiveQuery q;
+  q.owner = owner;
+  q.room = room_jid;
+  q.max = 100;
+  return q;
+}
+
+Strings page_bodies(const ArchivePage& page) {
+  Strings b;
+  for (const auto& m : page.messages) b.push_back(m.body);
+  return b;
+}
+
 TEST(History, RetentionPrunesOldRows) {
   FakeContext ctx(default_config);
   HistoryStore store(ctx.sqlite(), [](auto work, auto done) { work(); done(); }, 30);
   ASSERT_TRUE(store.migrate());
-  ASSERT_TRUE(HistoryStore::write(ctx.sqlite(), {{"a@x", "r", "1", 1000, "n", "old"}, {"a@x", "r", "2", 2000, "n", "new"}}));
+  ASSERT_TRUE(HistoryStore::write(ctx.sqlite(), {{"a@x", "r", id_at(1000), 1000, "n", "old"},
+                                                 {"a@x", "r", id_at(2000), 2000, "n", "new"}}));
   auto pruned = HistoryStore::prune(ctx.sqlite(), 1500);
   ASSERT_TRUE(pruned);
   EXPECT_EQ(*pruned, 1);
+  auto page = HistoryStore::run_query(ctx.sqlite(), everything("a@x", "r"));
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page_bodies(*page), Strings{"new"});
+}
+
+TEST(History, PruningCutsEveryConversationAtTheSameTime) {
+  FakeContext ctx(default_config);
+  HistoryStore store(ctx.sqlite(), [](auto work, auto done) { work(); done(); }, 30);
+  ASSERT_TRUE(store.migrate());
+  ASSERT_TRUE(HistoryStore::write(ctx.sqlite(), {{"a@x", "r1", id_at(1000), 1000, "n", "a r1 old"},
+                                                 {"a@x", "r1", id_at(3000), 3000, "n", "a r1 new"},
+                                                 {"a@x", "r2", id_at(1100), 1100, "n", "a r2 old"},
+                                                 {"b@x", "r1", id_at(1200), 1200, "n", "b r1 old"},
+                                                 {"b@x", "r1", id_at(2500), 2500, "n", "b r1 new"},
+                                                 {"b@x", "r3", id_at(4000), 4000, "n", "b r3 new"}}));
+  auto pruned = HistoryStore::prune(ctx.sqlite(), 2000);
+  ASSERT_TRUE(pruned);
+  EXPECT_EQ(*pruned, 3);
+  auto bodies_of = [&](const std::string& owner, const std::string& r) {
+    auto page = HistoryStore::run_query(ctx.sqlite(), everything(owner, r));
+    return page ? page_bodies(*page) : Strings{"error: " + page.error().message};
+  };
+  EXPECT_EQ(bodies_of("a@x", "r1"), Strings{"a r1 new"});
+  EXPECT_EQ(bodies_of("a@x", "r2"), Strings{});
+  EXPECT_EQ(bodies_of("b@x", "r1"), Strings{"b r1 new"});
+  EXPECT_EQ(bodies_of("b@x", "r3"), Strings{"b r3 new"});
+}
+
+TEST(History, ArchivesAreSeparatePerOwnerAndRoom) {
+  FakeContext ctx(default_config);
+  std::deque<std::pair<std::function<void()>, std::function<void()>>> held;
+  HistoryStore store(ctx.sqlite(), [&](auto work, auto done) { held.emplace_back(std::move(work), std::move(done)); }, 0);
+  ASSERT_TRUE(store.migrate());
+  auto run_held = [&] {
+    while (!held.empty()) {
+      auto [work, done] = std::move(held.front());
+      held.pop_front();
+      work();
+      done();
+    }
+  };
+  // Held jobs: the first batch is one message, the second has several rows of each
+  // conversation the loop does not know yet; later ones carry the ids learnt from those.
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < 3; ++i) {
+      const std::string n = std::to_string(round * 3 + i);
+      store.append({"a@x", "r1", store.next_id(), 1000 + i, "n", "a r1 " + n});
+      store.append({"b@x", "r1", store.next_id(), 1000 + i, "n", "b r1 " + n});
+      store.append({"a@x", "r2", store.next_id(), 1000 + i, "n", "a r2 " + n});
+    }
+    run_held();
+  }
+  EXPECT_EQ(store.queued(), 0u);
+  auto bodies_of = [&](const std::string& owner, const std::string& r) {
+    auto page = HistoryStore::run_query(ctx.sqlite(), everything(owner, r));
+    return page ? page_bodies(*page) : Strings{"error: " + page.error().message};
+  };
+  for (const std::string owner_room : {"a r1", "b r1", "a r2"}) {
+    Strings expected;
+    for (int n = 0; n < 6; ++n) expected.push_back(owner_room + " " + std::to_string(n));
+    EXPECT_EQ(bodies_of(std::string(1, owner_room[0]) + "@x", owner_room.substr(2)), expected);
+  }
+  EXPECT_EQ(bodies_of("b@x", "r2"), Strings{});
+}
+
+TEST(History, RsmIdsAreTheArchiveIdsAndBelongToOneRoom) {
+  FakeContext ctx(default_config);
+  HistoryStore store(ctx.sqlite(), [](auto work, auto done) { work(); done(); }, 0);
+  ASSERT_TRUE(store.migrate());
+  Strings ids;
+  for (int i = 0; i < 4; ++i) {
+    ids.push_back(store.next_id());
+    store.append({"a@x", "r1", ids.back(), 1000, "n", "line " + std::to_string(i)});
+  }
+  std::string other_room_id = store.next_id();
+  store.append({"a@x", "r2", other_room_id, 1000, "n", "elsewhere"});
+
+  auto all = HistoryStore::run_query(ctx.sqlite(), everything("a@x", "r1"));
+  ASSERT_TRUE(all);
+  Strings got;
+  for (const auto& m : all->messages) got.push_back(m.id);
+  EXPECT_EQ(got, ids);
+
+  auto q = everything("a@x", "r1");
+  q.after = ids[1];
+  auto after = HistoryStore::run_query(ctx.sqlite(), q);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(page_bodies(*after), (Strings{"line 2", "line 3"}));
+
+  q = everything("a@x", "r1");
+  q.before = ids[2];
+  auto before = HistoryStore::run_query(ctx.sqlite(), q);
+  ASSERT_TRUE(before);
+  EXPECT_EQ(page_bodies(*before), (Strings{"line 0", "line 1"}));
+
+  for (const std::string& unknown : {other_room_id, std::string("zz"), id_at(1)}) {
+    q = everything("a@x", "r1");
+    q.after = unknown;
+    auto page = HistoryStore::run_query(ctx.sqlite(), q);
+    ASSERT_FALSE(page) << unknown;
+    EXPECT_EQ(page.error().message, "item-not-found");
+  }
+  q = everything("nobody@x", "r1");
+  q.after = ids[0];
+  auto foreign = HistoryStore::run_query(ctx.sqlite(), q);
+  ASSERT_FALSE(foreign) << "another user's id";
+  EXPECT_EQ(foreign.error().message, "item-not-found");
+}
+
+TEST(History, MigrationKeepsRowsOfTheOldTable) {
+  FakeContext ctx(default_config);
+  // The schema as the first migration step left it.
+  const std::string old_schema =
+      "CREATE TABLE irc_history (seq INTEGER PRIMARY KEY, owner TEXT NOT NULL, room TEXT NOT NULL,"
+      " archive_id TEXT NOT NULL, ts INTEGER NOT NULL, nick TEXT NOT NULL, body TEXT NOT NULL);"
+      "CREATE INDEX irc_history_room ON irc_history(owner, room, seq);"
+      "CREATE UNIQUE INDEX irc_history_id ON irc_history(owner, archive_id);"
+      "CREATE INDEX irc_history_ts ON irc_history(ts);";
+  ASSERT_TRUE(ctx.sqlite().migrate_module("irc_history", {old_schema}));
+  ASSERT_TRUE(ctx.sqlite().with_database([](store::Database& db) {
+    return db.exec(
+        "INSERT INTO irc_history (owner, room, archive_id, ts, nick, body) VALUES"
+        " ('a@x', 'r1', 'x1', 5000, 'op', 'first'),"
+        " ('a@x', 'r1', 'x2', 5000, 'op', 'same millisecond'),"
+        " ('b@x', 'r1', 'x3', 5500, 'op', 'b only'),"
+        " ('a@x', 'r1', 'x4', 6000, 'me', 'third'),"
+        " ('a@x', 'r2', 'x5', 7000, 'op', 'other room');");
+  }));
+
+  HistoryStore store(ctx.sqlite(), [](auto work, auto done) { work(); done(); }, 0);
+  ASSERT_TRUE(store.migrate());
+  auto page = HistoryStore::run_query(ctx.sqlite(), everything("a@x", "r1"));
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page_bodies(*page), (Strings{"first", "same millisecond", "third"}));
+  Strings ids;
+  for (const auto& m : page->messages) ids.push_back(m.id);
+  EXPECT_EQ(ids, (Strings{id_at(5000), id_at(5000, 1), id_at(6000)}));
+  EXPECT_EQ(page->messages[2].nick, "me");
+  EXPECT_EQ(page->messages[2].ts_ms, 6000);
+
+  auto b = HistoryStore::run_query(ctx.sqlite(), everything("b@x", "r1"));
+  ASSERT_TRUE(b);
+  EXPECT_EQ(page_bodies(*b), Strings{"b only"});
+
+  // New messages sort after the migrated ones and page from them.
+  store.append({"a@x", "r1", store.next_id(), 8000, "op", "after the upgrade"});
+  auto q = everything("a@x", "r1");
+  q.after = ids[1];
+  auto later = HistoryStore::run_query(ctx.sqlite(), q);
+  ASSERT_TRUE(later);
+  EXPECT_EQ(page_bodies(*later), (Strings{"third", "after the upgrade"}));
+
+  auto old_table = ctx.sqlite().with_database([](store::Database& db) -> Result<bool> {
+    auto s = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'irc_history'");
+    if (!s) return std::unexpected(s.error());
+    auto row = s->step();
+    if (!row) return std::unexpected(row.error());
+    return *row;
+  });
+  ASSERT_TRUE(old_table);
+  EXPECT_FALSE(*old_table) << "the old table is dropped";
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include "irc_connection.hpp"
+#include "gateways/irc/client_certificate.hpp"
 
 #include "encoding.hpp"
 #include "splitter.hpp"
@@ -89,9 +90,7 @@ void IrcConnection::connect() {
   handlers.on_connected = [this] { on_transport_connected(); };
   handlers.on_data = [this](std::string_view bytes) { on_data(bytes); };
   handlers.on_closed = [this](const std::string& reason) { on_transport_closed(reason); };
-  const std::string& client_cert =
-      identity_.client_cert_pem_file.empty() ? network_.client_certificate : identity_.client_cert_pem_file;
-  transport_->connect(network_, client_cert, std::move(handlers));
+  transport_->connect(network_, client_certificate_for(identity_, network_), std::move(handlers));
 }
 
 void IrcConnection::on_transport_connected() {

@@ -409,6 +409,13 @@ TEST_F(IrcConnectionTest, ClientCertificateFromTheUserOrElseTheNetwork) {
   make();
   conn->connect();
   EXPECT_EQ(wire.client_cert, "/var/lib/junction/alice.pem");
+
+  // A certificate pasted in irc/configure comes as PEM text and wins over both files.
+  identity.client_cert_pem = "-----BEGIN CERTIFICATE-----\n...\n-----END CERTIFICATE-----\n";
+  conn.reset();
+  make();
+  conn->connect();
+  EXPECT_EQ(wire.client_cert, identity.client_cert_pem);
 }
 
 TEST_F(IrcConnectionTest, SaslLoginAfterCapNewOnceRegistered) {

@@ -1,4 +1,5 @@
 #include "irc_transport.hpp"
+#include "gateways/irc/client_certificate.hpp"
 
 #include "util/asio.hpp"
 #include <boost/asio/ssl.hpp>
@@ -10,6 +11,8 @@
 #include <openssl/x509.h>
 
 #include <array>
+#include <memory>
+#include <span>
 #include <optional>
 
 namespace junction::irc {
@@ -97,9 +100,16 @@ class Stream : public std::enable_shared_from_this<Stream> {
     ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3);
     boost::system::error_code ec;
     if (!client_cert.empty()) {
-      ctx.use_certificate_chain_file(client_cert, ec);
-      if (!ec) ctx.use_private_key_file(client_cert, ssl::context::pem, ec);
-      if (ec) return "TLS: cannot load client certificate " + client_cert + ": " + ec.message();
+      // The user's own certificate comes as PEM text, the network's as a file name.
+      const bool text = is_pem_text(client_cert);
+      if (text) {
+        ctx.use_certificate_chain(asio::buffer(client_cert), ec);
+        if (!ec) ctx.use_private_key(asio::buffer(client_cert), ssl::context::pem, ec);
+      } else {
+        ctx.use_certificate_chain_file(client_cert, ec);
+        if (!ec) ctx.use_private_key_file(client_cert, ssl::context::pem, ec);
+      }
+      if (ec) return "TLS: cannot load client certificate " + (text ? std::string("(yours)") : client_cert) + ": " + ec.message();
     }
     fingerprint_ = normalize_fingerprint(network_.fingerprint);
     if (!network_.fingerprint.empty() && fingerprint_.empty())
@@ -148,6 +158,7 @@ class Stream : public std::enable_shared_from_this<Stream> {
     boost::system::error_code ignored;
     socket_.set_option(tcp::no_delay(true), ignored);
     socket_.set_option(asio::socket_base::keep_alive(true), ignored);
+    socket_.non_blocking(true, ignored);  // read_some after async_wait must never block the loop
     if (!tls_) return on_ready();
     tls_->async_handshake(ssl::stream_base::client,
                           [self = shared_from_this()](const boost::system::error_code& ec) { self->on_handshake(ec); });
@@ -177,22 +188,42 @@ class Stream : public std::enable_shared_from_this<Stream> {
     if (!closed_) read_next();
   }
 
-  template <class Handler>
-  void async_read(Handler&& handler) {
-    if (tls_) tls_->async_read_some(asio::buffer(read_buffer_), std::forward<Handler>(handler));
-    else socket_.async_read_some(asio::buffer(read_buffer_), std::forward<Handler>(handler));
+  // Plain TCP waits for readability and then reads into one buffer shared by every
+  // connection of the thread: ten thousand mostly idle connections should not each keep a
+  // read buffer. TLS needs its own, since OpenSSL reads ahead into the stream.
+  static std::span<char> shared_read_buffer() {
+    thread_local std::array<char, 16384> buffer;
+    return buffer;
   }
 
   void read_next() {
-    async_read([self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+    if (tls_) {
+      if (!tls_read_buffer_) tls_read_buffer_ = std::make_unique<std::array<char, 4096>>();
+      tls_->async_read_some(asio::buffer(*tls_read_buffer_),
+                            [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                              self->on_read(ec, std::string_view(self->tls_read_buffer_->data(), n));
+                            });
+      return;
+    }
+    socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](const boost::system::error_code& ec) {
       if (self->closed_) return;
-      if (ec) {
-        bool clean = ec == asio::error::eof || ec == ssl::error::stream_truncated;
-        return self->report_closed(clean ? "connection closed by the server" : "read error: " + ec.message());
-      }
-      if (self->handlers_.on_data) self->handlers_.on_data(std::string_view(self->read_buffer_.data(), n));
-      if (!self->closed_) self->read_next();
+      if (ec) return self->on_read(ec, {});
+      auto buffer = shared_read_buffer();
+      boost::system::error_code read_ec;
+      std::size_t n = self->socket_.read_some(asio::buffer(buffer.data(), buffer.size()), read_ec);
+      if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) return self->read_next();
+      self->on_read(read_ec, std::string_view(buffer.data(), n));
     });
+  }
+
+  void on_read(const boost::system::error_code& ec, std::string_view data) {
+    if (closed_) return;
+    if (ec) {
+      bool clean = ec == asio::error::eof || ec == ssl::error::stream_truncated;
+      return report_closed(clean ? "connection closed by the server" : "read error: " + ec.message());
+    }
+    if (handlers_.on_data) handlers_.on_data(data);
+    if (!closed_) read_next();
   }
 
   void write_next() {
@@ -232,7 +263,7 @@ class Stream : public std::enable_shared_from_this<Stream> {
   std::string fingerprint_;
   bool host_mismatch_ = false;
   bool closed_ = false;
-  std::array<char, 4096> read_buffer_{};
+  std::unique_ptr<std::array<char, 4096>> tls_read_buffer_;
   std::string queued_, in_flight_;  // lines waiting; lines being written
   bool writing_ = false;             // a write is posted or in progress
   std::vector<std::function<void()>> flush_waiters_;

@@ -78,6 +78,7 @@ class MucBridge {
   void leave(const xmpp::Jid& from, const Address& to);
   void complete_join(NetworkSession& s, Channel& c, const PendingJoin& join);
   void send_subject(NetworkSession& s, Channel& c, const std::string& resource);
+  xmpp::Element subject_for(const Channel& c, const std::string& resource) const;
   void send_history_then_subject(NetworkSession& s, Channel& c, const PendingJoin& join);
   void part_if_unused(NetworkSession& s, Channel& c);
   void forget_channel(NetworkSession& s, const std::string& name);

@@ -29,7 +29,7 @@ void MucBridge::broadcast(Channel& c, const xmpp::Element& stanza) {
 
 void MucBridge::member_presence(NetworkSession& s, Channel& c, const Member& m, const std::vector<int>& codes) {
   auto p = occupant_presence(b_.jids.occupant(c.room_jid(), m.nick), "", item_for(s, c, m), codes);
-  if (m.away) add_show(p, "away", m.away_text);
+  if (m.away()) add_show(p, "away", m.away_text());
   broadcast(c, p);
 }
 
@@ -123,7 +123,7 @@ void MucBridge::irc_nick(NetworkSession& s, const IrcMessage& m) {
     std::vector<int> codes_after;
     if (self) codes_after.push_back(110);
     auto back = occupant_presence(b_.jids.occupant(c.room_jid(), new_nick), "", item, codes_after);
-    if (member->away) add_show(back, "away", member->away_text);
+    if (member->away()) add_show(back, "away", member->away_text());
     broadcast(c, back);
   }
 }
@@ -173,7 +173,7 @@ void MucBridge::announce_privileges(NetworkSession& s, Channel& c, std::vector<s
   const ISupport& is = s.isupport();
   if (was_moderated != c.modes.has('m')) {
     // +m/-m turns everyone without a status symbol into a visitor or back.
-    for (const auto& [key, member] : c.members())
+    for (const auto& member : c.members())
       if (member.prefixes.empty())
         nicks.push_back(member.nick);
   }
@@ -185,7 +185,7 @@ void MucBridge::announce_privileges(NetworkSession& s, Channel& c, std::vector<s
     if (s.is_me(nick)) {
       // Our own privileges changed: every resource sees it as its self-presence.
       auto p = occupant_presence(b_.jids.occupant(c.room_jid(), member->nick), "", item_for(s, c, *member), {110});
-      if (member->away) add_show(p, "away", member->away_text);
+      if (member->away()) add_show(p, "away", member->away_text());
       broadcast(c, p);
     } else {
       member_presence(s, c, *member);
@@ -216,8 +216,7 @@ void MucBridge::irc_away(NetworkSession& s, const IrcMessage& m) {
   for (auto& [key, c] : s.channels()) {
     Member* member = c.find(s.isupport(), nick);
     if (!member) continue;
-    member->away = away;
-    member->away_text = away ? m.param(0) : std::string();
+    member->set_away(away, away ? std::string_view(m.param(0)) : std::string_view());
     if (c.names_complete) member_presence(s, c, *member);
   }
 }

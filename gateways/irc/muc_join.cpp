@@ -164,16 +164,17 @@ void MucBridge::set_persistent(NetworkSession& s, const std::vector<std::string>
 void MucBridge::complete_join(NetworkSession& s, Channel& c, const PendingJoin& join) {
   const std::string& to = join.resource;
   const Member* self = nullptr;
-  for (const auto& [key, member] : c.members()) {
+  for (const auto& member : c.members()) {
     if (s.is_me(member.nick)) {
       self = &member;
       continue;
     }
     auto p = occupant_presence(b_.jids.occupant(c.room_jid(), member.nick), to, item_for(s, c, member));
-    if (member.away) add_show(p, "away", member.away_text);
+    if (member.away()) add_show(p, "away", member.away_text());
     b_.send(std::move(p));
   }
-  Member fallback{s.nick(), "", false, ""};
+  Member fallback;
+  fallback.nick = s.nick();
   std::vector<int> codes{100, 110};
   if (join.requested_nick != s.nick()) codes.push_back(210);
   b_.send(occupant_presence(b_.jids.occupant(c.room_jid(), s.nick()), to, item_for(s, c, self ? *self : fallback), codes));
@@ -194,7 +195,10 @@ void MucBridge::send_history_then_subject(NetworkSession& s, Channel& c, const P
   std::string user = s.user(), network = s.network(), channel = c.name(), resource = join.resource;
   const std::pair<std::string, std::string> key{c.room_jid(), resource};
   replaying_[key];  // live stanzas for this resource wait until history and subject are out
-  b_.history->query(std::move(q), [this, user, network, channel, resource, key](Result<ArchivePage> page) {
+  // The subject as it is now: a topic change during the read is queued and follows it.
+  auto subject = subject_for(c, resource);
+  b_.history->query(std::move(q), [this, user, network, channel, resource, key,
+                                   subject = std::move(subject)](Result<ArchivePage> page) mutable {
     std::vector<xmpp::Element> waiting;
     if (auto it = replaying_.find(key); it != replaying_.end()) {
       waiting = std::move(it->second);
@@ -214,7 +218,7 @@ void MucBridge::send_history_then_subject(NetworkSession& s, Channel& c, const P
     } else {
       log::warn("irc", "history for {} unavailable: {}", ch->room_jid(), page.error().message);
     }
-    send_subject(*session, *ch, resource);
+    b_.send(std::move(subject));
     for (auto& stanza : waiting) {
       // A line archived while the read was queued is in the history already.
       const auto* sid = stanza.child("stanza-id", xmpp::ns::sid);
@@ -227,8 +231,12 @@ void MucBridge::send_history_then_subject(NetworkSession& s, Channel& c, const P
 void MucBridge::send_subject(NetworkSession&, Channel& c, const std::string& resource) {
   // XEP-0045 requires a subject message, even an empty one: it tells the client the join
   // is complete.
+  b_.send(subject_for(c, resource));
+}
+
+xmpp::Element MucBridge::subject_for(const Channel& c, const std::string& resource) const {
   std::string from = c.topic_setter.empty() ? c.room_jid() : b_.jids.occupant(c.room_jid(), c.topic_setter);
-  b_.send(subject_message(from, resource, c.topic));
+  return subject_message(from, resource, c.topic);
 }
 
 void MucBridge::leave(const xmpp::Jid& from, const Address& to) {

@@ -63,6 +63,9 @@ struct UserIdentity {
   /// PEM file holding the client certificate and its private key, presented during the
   /// TLS handshake (SASL EXTERNAL / CertFP).
   std::string client_cert_pem_file;
+  /// The user's own certificate and key as PEM text (from irc/configure); wins over the file
+  /// and over the network's certificate.
+  std::string client_cert_pem;
   /// Raw lines sent once registered, in order; lines containing CR, LF or NUL are refused.
   std::vector<std::string> on_connect_commands;
 };

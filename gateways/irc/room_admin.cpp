@@ -84,10 +84,10 @@ void RoomAdmin::list(const xmpp::Element& iq, const xmpp::Element& query, Networ
     if (affiliation == "outcast") {
       bans = true;
     } else if (role == "moderator" || role == "participant" || role == "visitor") {
-      for (const auto& [key, m] : c.members())
+      for (const auto& m : c.members())
         if (c.privilege(m).role == role) items.push_back(member_item(b_, s, c, m));
     } else if (affiliation == "owner" || affiliation == "admin" || affiliation == "member") {
-      for (const auto& [key, m] : c.members())
+      for (const auto& m : c.members())
         if (c.privilege(m).affiliation == affiliation) items.push_back(member_item(b_, s, c, m));
     } else {
       return reply_error(b_, iq, "bad-request",

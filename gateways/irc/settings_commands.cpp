@@ -1,5 +1,6 @@
 #include "gateways/irc/settings_commands.hpp"
 
+#include "gateways/irc/client_certificate.hpp"
 #include "gateways/irc/irc_message.hpp"
 
 #include <algorithm>
@@ -48,6 +49,18 @@ std::vector<std::string> lines_of(const xmpp::DataForm& form, std::string_view v
   return out;
 }
 
+bool checked(const xmpp::DataForm& form, std::string_view var) {
+  const auto value = form.value(var);
+  return value == "1" || value == "true";
+}
+
+// What the form shows of a stored certificate: its fingerprint, never the key.
+std::string certificate_summary(const std::string& pem) {
+  if (pem.empty()) return "none";
+  const auto fingerprint = certificate_fingerprint(pem);
+  return fingerprint.empty() ? "unreadable (paste a new one or remove it)" : "SHA-256 " + fingerprint;
+}
+
 bool valid_nick(const std::string& nick) {
   if (nick.empty() || nick.size() > 64) return false;
   if (std::isdigit(static_cast<unsigned char>(nick[0])) || nick[0] == '-' || nick[0] == '#' || nick[0] == '&')
@@ -79,7 +92,8 @@ xmpp::DataForm SettingsCommands::configure_form(const UserSettings& s, bool per_
                                                 const std::string& scope) const {
   xmpp::DataForm form;
   form.title = per_network ? "IRC settings for " + scope : "IRC settings for every network";
-  form.instructions = {"Passwords are not shown: leave them empty to keep them, or enter \"-\" to remove them."};
+  form.instructions = {"Passwords are not shown: leave them empty to keep them, or enter \"-\" to remove them. "
+                       "The client certificate shows only its fingerprint: leave the field empty to keep it."};
   form.fields = {
       text_field("nick", "Nick", s.nick),
       text_field("realname", "Real name", s.realname),
@@ -88,6 +102,11 @@ xmpp::DataForm SettingsCommands::configure_form(const UserSettings& s, bool per_
       text_field("sasl_user", "SASL account", s.sasl_user),
       text_field("sasl_password", "SASL password", {}, "text-private"),
       text_field("nickserv_password", "NickServ password", {}, "text-private"),
+      text_field("client_certificate_fingerprint", "Your client certificate", certificate_summary(s.client_certificate),
+                 "fixed"),
+      text_field("client_certificate", "New client certificate and private key (PEM, for SASL EXTERNAL / CertFP)", {},
+                 "text-multi", "Replaces the network's certificate for your connections (TLS networks only)."),
+      text_field("remove_client_certificate", "Remove my client certificate", "0", "boolean"),
       list_field("encoding", "Charset of text that is not UTF-8", s.encoding,
                  {{"Default", ""}, {"Windows-1252", "cp1252"}, {"ISO-8859-1", "latin1"}}),
       multi_field("on_connect", "Commands sent after connecting (one per line)", s.on_connect),
@@ -133,6 +152,17 @@ core::CommandResponse SettingsCommands::configure(const core::CommandRequest& re
     else if (!value.empty())
       next.*member = value;
   }
+  const std::string pem = join_lines(lines_of(form, "client_certificate"));
+  std::string fingerprint;
+  if (checked(form, "remove_client_certificate")) {
+    if (!pem.empty()) return error("bad-request", "either paste a client certificate or remove yours, not both");
+    next.client_certificate.clear();
+  } else if (!pem.empty()) {
+    auto valid = check_client_certificate(pem);
+    if (!valid) return error("bad-request", "client certificate: " + valid.error().message);
+    fingerprint = *valid;
+    next.client_certificate = pem + "\n";
+  }
   next.encoding = form.value("encoding");
   if (!next.encoding.empty() && !parse_fallback(next.encoding))
     return error("bad-request", "charset must be cp1252 or latin1");
@@ -149,6 +179,7 @@ core::CommandResponse SettingsCommands::configure(const core::CommandRequest& re
     return error("internal-server-error", "settings not saved: " + saved.error().message);
   if (per_network && hooks_.saved) hooks_.saved(user, scope);
   response.notes.emplace_back("info", "Saved. A new nick or new credentials apply on the next connection.");
+  if (!fingerprint.empty()) response.notes.emplace_back("info", "Client certificate SHA-256 " + fingerprint + ".");
   return response;
 }
 

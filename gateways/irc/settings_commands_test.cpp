@@ -1,5 +1,7 @@
 #include "gateways/irc/irc_test_support.hpp"
+#include "gateways/irc/client_certificate.hpp"
 #include "gateways/irc/settings_commands.hpp"
+#include "gateways/irc/test_certificates.hpp"
 
 #include <gtest/gtest.h>
 
@@ -81,6 +83,50 @@ TEST(SettingsCommands, RejectsBadValues) {
       commands.configure(request("libera@irc.example.org", submit({{"persistent_rooms", {"nochan"}}}))).error_condition,
       "bad-request");
   EXPECT_EQ(commands.configure(request("#chan%libera@irc.example.org")).error_condition, "item-not-found");
+}
+
+std::vector<std::string> pem_lines(const std::string& pem) { return split_lines(pem); }
+
+TEST(SettingsCommands, OwnClientCertificateIsCheckedShownByFingerprintAndUsed) {
+  Harness h;
+  SettingsCommands commands(h.gateway->bridge(), {});
+  auto alice = make_identity("alice");
+  auto bob = make_identity("bob");
+
+  auto mismatched = commands.configure(
+      request("libera@irc.example.org", submit({{"client_certificate", pem_lines(alice.certificate + bob.key)}})));
+  EXPECT_EQ(mismatched.error_condition, "bad-request");
+  EXPECT_NE(mismatched.error_text.find("does not belong"), std::string::npos) << mismatched.error_text;
+  auto garbage = commands.configure(request("libera@irc.example.org", submit({{"client_certificate", {"not a pem"}}})));
+  EXPECT_EQ(garbage.error_condition, "bad-request");
+  EXPECT_EQ(h.gateway->bridge().settings.effective("alice@example.org", "libera").client_certificate, "");
+
+  // Pasted as a text-multi field: one value per line.
+  auto saved = commands.configure(
+      request("libera@irc.example.org", submit({{"client_certificate", pem_lines(alice.certificate + alice.key)}})));
+  ASSERT_FALSE(saved.error_condition) << saved.error_text;
+  const std::string fingerprint = certificate_fingerprint(alice.certificate);
+
+  auto form = commands.configure(request("libera@irc.example.org"));
+  ASSERT_TRUE(form.form);
+  ASSERT_NE(form.form->field("client_certificate_fingerprint"), nullptr);
+  EXPECT_EQ(form.form->field("client_certificate_fingerprint")->values, (Strings{"SHA-256 " + fingerprint}));
+  EXPECT_TRUE(form.form->field("client_certificate")->values.empty()) << "the PEM is never shown back";
+  for (const auto& field : form.form->fields)
+    for (const auto& value : field.values) EXPECT_EQ(value.find("PRIVATE KEY"), std::string::npos) << field.var;
+
+  // Kept when the form is sent back without one.
+  ASSERT_FALSE(commands.configure(request("libera@irc.example.org", submit({{"nick", {"Ally"}}}))).error_condition);
+  h.in("<message type='chat' from='alice@example.org/phone' to='bob%libera@irc.example.org'><body>x</body></message>");
+  EXPECT_EQ(certificate_fingerprint(h.link().identity.client_cert_pem), fingerprint);
+  EXPECT_EQ(client_certificate_for(h.link().identity, h.link().network), h.link().identity.client_cert_pem);
+
+  auto removed = commands.configure(
+      request("libera@irc.example.org", submit({{"remove_client_certificate", {"1"}}})));
+  ASSERT_FALSE(removed.error_condition) << removed.error_text;
+  EXPECT_EQ(h.gateway->bridge().settings.effective("alice@example.org", "libera").client_certificate, "");
+  EXPECT_EQ(commands.configure(request("libera@irc.example.org")).form->field("client_certificate_fingerprint")->values,
+            (Strings{"none"}));
 }
 
 TEST(SettingsCommands, PersistentRoomsJoinWithoutAResource) {

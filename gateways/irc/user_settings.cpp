@@ -30,6 +30,7 @@ constexpr FieldRef fields[] = {
     {"sasl_user", &UserSettings::sasl_user, nullptr},
     {"sasl_password", &UserSettings::sasl_password, nullptr},
     {"nickserv_password", &UserSettings::nickserv_password, nullptr},
+    {"client_certificate", &UserSettings::client_certificate, nullptr},
     {"encoding", &UserSettings::encoding, nullptr},
     {"on_connect", nullptr, &UserSettings::on_connect},
     {"persistent_rooms", nullptr, &UserSettings::persistent_rooms},
@@ -141,6 +142,7 @@ UserIdentity identity_for(const UserSettings& settings, const std::string& user_
   id.sasl_user = settings.sasl_user;
   id.sasl_password = settings.sasl_password;
   id.nickserv_password = settings.nickserv_password;
+  id.client_cert_pem = settings.client_certificate;
   id.on_connect_commands = settings.on_connect;
   return id;
 }

@@ -1,7 +1,8 @@
 #pragma once
 // A user's IRC settings, per network and as defaults for every network, kept in the store's
-// key/value rows: nick, realname, SASL and NickServ credentials, the charset fallback,
-// commands to send once connected, and the rooms to stay in while offline.
+// key/value rows: nick, realname, SASL and NickServ credentials, a TLS client certificate,
+// the charset fallback, commands to send once connected, and the rooms to stay in while
+// offline.
 #include "gateways/irc/network_config.hpp"
 #include "store/repositories.hpp"
 
@@ -19,6 +20,9 @@ struct UserSettings {
   std::string sasl_user;
   std::string sasl_password;
   std::string nickserv_password;
+  /// The user's TLS client certificate and key (PEM text, checked when saved); presented
+  /// instead of the network's certificate (CertFP, SASL EXTERNAL).
+  std::string client_certificate;
   std::string encoding;  ///< "", cp1252 or latin1
   std::vector<std::string> on_connect;
   std::vector<std::string> persistent_rooms;  ///< channel names, per network only
