@@ -105,10 +105,7 @@ HistoryStore::~HistoryStore() { *alive_ = false; }
 Result<void> HistoryStore::migrate() {
   auto applied = store_.migrate_module("irc_history", migrations);
   if (!applied) return std::unexpected(applied.error());
-  // Each conversation appends at its own leaf page, so the pages being written number about
-  // as many as the users archiving; SQLite's default cache (2 MiB) re-reads them from the
-  // file at N = 1,000. A larger cache keeps them (memory is only used as pages are read).
-  return store_.with_database([](store::Database& db) { return db.exec("PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 20000"); });
+  return {};
 }
 
 std::string HistoryStore::next_id() {
@@ -160,7 +157,6 @@ HistoryStore::Job HistoryStore::write_job() {
   job.prepare = [this, batch, prune_before] {
     batch->swap(pending_);
     pending_.reserve(batch->size());
-    { static long nb = 0, nr = 0; ++nb; nr += batch->size(); if (nb % 200 == 0) log::warn("irc", "TMPDIAG batches {} rows {}", nb, nr); }
     write_queued_ = false;
     auto now = now_millis();
     if (retention_days_ > 0 && now - last_prune_ms_ > prune_every_ms) {

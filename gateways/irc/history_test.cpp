@@ -223,7 +223,8 @@ TEST(History, PruningCutsEveryConversationAtTheSameTime) {
 TEST(History, ArchivesAreSeparatePerOwnerAndRoom) {
   FakeContext ctx(default_config);
   std::deque<std::pair<std::function<void()>, std::function<void()>>> held;
-  HistoryStore store(ctx.sqlite(), [&](auto work, auto done) { held.emplace_back(std::move(work), std::move(done)); }, 0);
+  auto hold = [&](auto work, auto done) { held.emplace_back(std::move(work), std::move(done)); };
+  HistoryStore store(ctx.sqlite(), hold, 0);
   ASSERT_TRUE(store.migrate());
   auto run_held = [&] {
     while (!held.empty()) {
