@@ -140,10 +140,20 @@ void HistoryStore::append(ArchivedMessage message) {
     row.room = std::move(message.room);
   }
   pending_.push_back(std::move(row));
-  if (!write_queued_) {
-    write_queued_ = true;
-    schedule(write_job());
-  }
+  if (write_queued_) return;
+  write_queued_ = true;
+  if (!defer_ || write_window_.count() <= 0) return schedule(write_job());
+  window_open_ = true;
+  std::weak_ptr<bool> alive = alive_;
+  defer_(write_window_, [this, alive] {
+    if (!alive.expired()) close_window();
+  });
+}
+
+void HistoryStore::close_window() {
+  if (!window_open_) return;
+  window_open_ = false;
+  schedule(write_job());
 }
 
 HistoryStore::Job HistoryStore::write_job() {
@@ -204,6 +214,7 @@ void HistoryStore::run_next() {
 }
 
 void HistoryStore::query(ArchiveQuery q, std::function<void(Result<ArchivePage>)> done) {
+  close_window();  // what the client has seen live is written before it is looked for
   auto result = std::make_shared<Result<ArchivePage>>();
   store::SqliteStore* store = &store_;
   Job job;

@@ -15,6 +15,7 @@
 #include "store/sqlite_store.hpp"
 #include "util/result.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -57,7 +58,17 @@ class HistoryStore {
  public:
   using Offload = std::function<void(std::function<void()> work, std::function<void()> done)>;
 
+  /// Runs `then` on the loop after `delay` (a timer); without one, every batch starts at once.
+  using Defer = std::function<void(std::chrono::milliseconds delay, std::function<void()> then)>;
+
   HistoryStore(store::SqliteStore& store, Offload offload, int retention_days);
+  /// Writes wait up to `window` for more messages to join their batch: a busy archive spread
+  /// over many conversations dirties fewer pages per message in bigger transactions. Queries
+  /// never wait for the window: they send the batch on its way first.
+  void set_write_window(Defer defer, std::chrono::milliseconds window) {
+    defer_ = std::move(defer);
+    write_window_ = window;
+  }
   ~HistoryStore();
 
   /// Creates or upgrades the table (loop thread, at start).
@@ -118,6 +129,8 @@ class HistoryStore {
     std::function<void()> done;
   };
   void schedule(Job job);
+  /// Queues the gathering batch's write job now (window over, or a query wants it first).
+  void close_window();
   void run_next();
   Job write_job();
 
@@ -127,6 +140,9 @@ class HistoryStore {
   std::vector<Row> pending_;
   ConversationIds conversations_;  // learnt from the worker after each batch
   bool write_queued_ = false;
+  bool window_open_ = false;  // a batch is gathering; its write job is not queued yet
+  Defer defer_;
+  std::chrono::milliseconds write_window_{0};
   std::deque<Job> jobs_;
   bool running_ = false;
   std::int64_t last_id_ = 0;

@@ -22,6 +22,8 @@ TEST(History, WritesAreBatchedBehindOneJob) {
   h.join();
   h.ctx.hold_offload = true;
   say(h, 5);
+  EXPECT_TRUE(h.ctx.held.empty()) << "the batch gathers for the write window first";
+  h.ctx.io().run_for(std::chrono::milliseconds(200));
   EXPECT_EQ(h.ctx.held.size(), 1u) << "one write job for the burst";
   h.ctx.run_held();
   h.ctx.hold_offload = false;
@@ -181,6 +183,44 @@ Strings page_bodies(const ArchivePage& page) {
   Strings b;
   for (const auto& m : page.messages) b.push_back(m.body);
   return b;
+}
+
+TEST(History, WriteWindowGathersAndQueriesDoNotWaitForIt) {
+  FakeContext ctx(default_config);
+  HistoryStore store(ctx.sqlite(), [](auto work, auto done) { work(); done(); }, 0);
+  ASSERT_TRUE(store.migrate());
+  std::vector<std::function<void()>> timers;
+  store.set_write_window([&](std::chrono::milliseconds, std::function<void()> then) { timers.push_back(std::move(then)); },
+                         std::chrono::milliseconds(50));
+  auto message = [&](const std::string& body) {
+    return ArchivedMessage{"alice@example.org", room, store.next_id(), 1'000, "op", body};
+  };
+  store.append(message("one"));
+  store.append(message("two"));
+  EXPECT_EQ(timers.size(), 1u) << "one window for the burst";
+  EXPECT_EQ(store.queued(), 2u) << "nothing written before the window ends";
+
+  // A query sends the gathering batch first, so it finds what the client saw live.
+  ArchiveQuery q;
+  q.owner = "alice@example.org";
+  q.room = room;
+  std::vector<std::string> found;
+  store.query(q, [&](Result<ArchivePage> page) {
+    ASSERT_TRUE(page);
+    for (const auto& m : page->messages) found.push_back(m.body);
+  });
+  EXPECT_EQ(found, (Strings{"one", "two"}));
+  EXPECT_EQ(store.queued(), 0u);
+  timers[0]();  // the window's timer, firing late, writes nothing twice
+  store.append(message("three"));
+  ASSERT_EQ(timers.size(), 2u) << "a new window for the next message";
+  timers[1]();
+  found.clear();
+  store.query(q, [&](Result<ArchivePage> page) {
+    ASSERT_TRUE(page);
+    for (const auto& m : page->messages) found.push_back(m.body);
+  });
+  EXPECT_EQ(found, (Strings{"one", "two", "three"}));
 }
 
 TEST(History, RetentionPrunesOldRows) {

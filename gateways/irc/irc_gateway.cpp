@@ -1,6 +1,7 @@
 #include "gateways/irc/irc_gateway.hpp"
 
 #include "gateways/irc/disco.hpp"
+#include "util/asio.hpp"
 #include "util/log.hpp"
 #include "xmpp/namespaces.hpp"
 #include "xmpp/stanza.hpp"
@@ -33,6 +34,13 @@ IrcGateway::~IrcGateway() = default;
 
 std::vector<std::string> IrcGateway::features() const { return gateway_features(*bridge_); }
 
+namespace {
+// Long enough to gather many rooms' lines into one transaction (fewer pages written per
+// line), short enough that a crash loses no more of the archive than a fifth of a second.
+// MAM queries and join history never wait for it.
+constexpr std::chrono::milliseconds history_write_window{200};
+}  // namespace
+
 void IrcGateway::start() {
   Bridge& b = *bridge_;
   if (b.options.history_enabled && !b.history) {
@@ -42,6 +50,12 @@ void IrcGateway::start() {
             ctx.offload(std::move(work), std::move(done));
           },
           b.options.history_days);
+      history->set_write_window(
+          [&io = b.ctx.io()](std::chrono::milliseconds delay, std::function<void()> then) {
+            auto timer = std::make_shared<asio::steady_timer>(io, delay);
+            timer->async_wait([timer, then = std::move(then)](const boost::system::error_code&) { then(); });
+          },
+          history_write_window);
       if (auto migrated = history->migrate(); migrated)
         b.history = std::move(history);
       else
