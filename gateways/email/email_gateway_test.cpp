@@ -49,7 +49,7 @@ std::string condition(const xmpp::Element& stanza) {
 }
 
 std::string fixture(const std::string& name) {
-  std::ifstream in(std::filesystem::path(__FILE__).parent_path() / "testdata" / name, std::ios::binary);
+  std::ifstream in(std::filesystem::path(JUNCTION_EMAIL_TESTDATA) / name, std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();

@@ -12,7 +12,7 @@ namespace junction::email {
 namespace {
 
 std::string fixture(const std::string& name) {
-  auto path = std::filesystem::path(__FILE__).parent_path() / "testdata" / name;
+  auto path = std::filesystem::path(JUNCTION_EMAIL_TESTDATA) / name;
   std::ifstream in(path, std::ios::binary);
   EXPECT_TRUE(in) << "missing fixture " << path;
   std::stringstream ss;
