@@ -206,6 +206,25 @@ def groupchat_from(room: str, nick: str, body: str | None = None):
     return pred
 
 
+def mam_results(client, room: str) -> dict[str, tuple[str, ET.Element]]:
+    """One MAM query of the whole room archive: body -> (result id, archived message)."""
+    qid = uuid.uuid4().hex[:8]
+    reply = client.iq_set(room, f"<query xmlns='{MAM}' queryid='{qid}'/>")
+    assert reply.get("type") == "result", show(reply)
+    assert reply.find(f"{{{MAM}}}fin") is not None, show(reply)
+    found = {}
+    with client._cond:
+        msgs = list(client.messages)
+    for m in msgs:
+        res = m.xml.find(f"{{{MAM}}}result")
+        if res is None or res.get("queryid") != qid:
+            continue
+        inner = res.find(f"{{{FORWARD}}}forwarded/{{{CLIENT}}}message")
+        if inner is not None:
+            found[inner.findtext(f"{{{CLIENT}}}body")] = (res.get("id"), inner)
+    return found
+
+
 # --- joining -------------------------------------------------------------------------------
 
 def test_join_room_presence_order(irc_junction, alice, irc_user):
@@ -474,20 +493,7 @@ def test_mam_query_returns_room_messages(irc_junction, alice, irc_user):
     live_sid = live.xml.find(f"{{{SID}}}stanza-id")
 
     def query():
-        qid = uuid.uuid4().hex[:8]
-        reply = alice.iq_set(room, f"<query xmlns='{MAM}' queryid='{qid}'/>")
-        assert reply.get("type") == "result", show(reply)
-        assert reply.find(f"{{{MAM}}}fin") is not None, show(reply)
-        found = {}
-        with alice._cond:
-            msgs = list(alice.messages)
-        for m in msgs:
-            res = m.xml.find(f"{{{MAM}}}result")
-            if res is None or res.get("queryid") != qid:
-                continue
-            inner = res.find(f"{{{FORWARD}}}forwarded/{{{CLIENT}}}message")
-            if inner is not None:
-                found[inner.findtext(f"{{{CLIENT}}}body")] = (res.get("id"), inner)
+        found = mam_results(alice, room)
         return found if {"archived from xmpp", "archived from irc"} <= found.keys() else None
 
     found = servers.wait_until(query, 15, 0.5, "both messages in MAM")

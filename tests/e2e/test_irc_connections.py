@@ -20,8 +20,8 @@ import servers
 from conftest import _LOGS_KEY, ALICE, _cleanup
 from irc_fixtures import IrcClient, NgircdServer
 from test_irc import (  # noqa: F401  (fixtures are used by name)
-    CLIENT, DOMAIN, FORWARD, MAM, NETWORK, alice, codes, from_is, groupchat_from, irc_gateway,
-    irc_junction, irc_user, join, ngircd, one_server, room_jid, see_bodyless, send_join, show,
+    CLIENT, DOMAIN, NETWORK, alice, codes, from_is, groupchat_from, irc_gateway,
+    irc_junction, irc_user, join, mam_results, ngircd, one_server, room_jid, see_bodyless, send_join, show,
     uniq, wait_presence)
 from xmpp_client import error_condition
 
@@ -188,23 +188,6 @@ def configure_network(client, values: dict[str, str]):
     assert cmd is not None and cmd.get("status") == "completed", show(reply)
 
 
-def mam_bodies(client, room: str) -> dict[str, ET.Element]:
-    qid = uuid.uuid4().hex[:8]
-    reply = client.iq_set(room, f"<query xmlns='{MAM}' queryid='{qid}'/>")
-    assert reply.get("type") == "result", show(reply)
-    found = {}
-    with client._cond:
-        msgs = list(client.messages)
-    for m in msgs:
-        res = m.xml.find(f"{{{MAM}}}result")
-        if res is None or res.get("queryid") != qid:
-            continue
-        inner = res.find(f"{{{FORWARD}}}forwarded/{{{CLIENT}}}message")
-        if inner is not None:
-            found[inner.findtext(f"{{{CLIENT}}}body")] = inner
-    return found
-
-
 @one_server
 def test_persistent_room_archive_after_coming_back(irc_junction, connect, irc_user):
     channel, anick = "#" + uniq("p"), uniq("a")
@@ -231,7 +214,8 @@ def test_persistent_room_archive_after_coming_back(irc_junction, connect, irc_us
     # Back online: MAM has what was said, from the IRC user's occupant JID.
     back = see_bodyless(connect(ALICE))
     found = servers.wait_until(lambda: (lambda f: f if set(said) <= f.keys() else None)(
-        mam_bodies(back, room)), 15, 0.5, "the messages in MAM")
+        {body: inner for body, (_, inner) in mam_results(back, room).items()}), 15, 0.5,
+        "the messages in MAM")
     for text in said:
         assert (found[text].get("from") or "").lower() == f"{room}/{irc.nick}".lower()
 
